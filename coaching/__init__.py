@@ -1,0 +1,102 @@
+"""Tandem: booking and intake for couples coaching."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from coaching.config import Config, TestConfig
+
+__all__ = ["create_app", "Config", "TestConfig"]
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, database, blueprints, errors, CLI."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=False)
+    register_config(app, config)
+    register_logging(app)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, config: Config | dict[str, Any] | None) -> None:
+    if config is None:
+        config = Config()
+    if isinstance(config, Config):
+        config.validate()
+        app.config.from_mapping(config.as_dict())
+    else:
+        base = Config()
+        base.validate()
+        app.config.from_mapping({**base.as_dict(), **config})
+    if app.config.get("PASSWORD_HASH_FAST"):
+        from coaching.accounts.passwords import use_fast_hashing
+
+        use_fast_hashing(True)
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tandem").setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_database(app: Flask) -> None:
+    from coaching import db
+    from coaching import models  # noqa: F401  (every model registered on Base.metadata)
+
+    db.init_engine(app.config["DATABASE_URL"])
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        db.session.remove()
+
+
+def register_extensions(app: Flask) -> None:
+    from coaching import queue
+    from coaching.extensions import csrf, limiter, login_manager
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    queue.huey.immediate = app.config["TASKS_MODE"] == "inline"
+    queue.set_app_factory(lambda: app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from coaching.accounts.views import bp as accounts_bp
+    from coaching.admin.views import bp as admin_bp
+    from coaching.coaches.views import bp as coaches_bp
+    from coaching.public.views import bp as public_bp
+    from coaching.security import register_security_headers
+
+    for bp in (public_bp, accounts_bp, coaches_bp, admin_bp):
+        app.register_blueprint(bp)
+    register_security_headers(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from coaching.errors import register
+
+    register(app)
+
+
+def register_templates(app: Flask) -> None:
+    from coaching import templating
+
+    templating.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from coaching import cli
+
+    cli.register(app)

@@ -1,0 +1,148 @@
+"""Register, log in and out, confirm email, reset and change password, API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from coaching import db
+from coaching.accounts import forms, services
+from coaching.accounts.models import ApiToken, Role
+from coaching.extensions import limiter
+from coaching.security import is_safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def home_for(user: object) -> str:
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return url_for("admin.home")
+    if role == Role.COACH:
+        return url_for("coaches.dashboard")
+    return url_for("public.client_home")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def register():
+    form = forms.RegisterForm()
+    if form.validate_on_submit():
+        services.register_client(db.session, email=form.email.data, name=form.name.data,
+                                 password=form.password.data, timezone=form.timezone.data)
+        return render_template("accounts/check_email.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_account_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(db.session, form.email.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user, remember=form.remember.data)
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else home_for(result.user))
+        if result.unverified:
+            flash("Please confirm your email address first: we have sent you a new link.", "info")
+        else:
+            flash("That email and password do not match an account.", "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("public.landing"))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(db.session, token)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.login"))
+    flash("Thank you, your email address is confirmed. You can log in now.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def forgot_password():
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session, form.email.data)
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(db.session, token)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session, token, form.password.data)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("accounts.forgot_password"))
+        logout_user()
+        flash("Your password is changed. Please log in.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = forms.ChangePasswordForm()
+    token_form = forms.ApiTokenForm(prefix="token")
+    new_token = None
+    if request.method == "POST" and "token-name" in request.form:
+        if token_form.validate_on_submit():
+            new_token = services.create_api_token(db.session, current_user, token_form.name.data)
+    elif form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, form.current.data, form.password.data)
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            login_user(current_user._get_current_object())  # keep this session, new token
+            flash("Your password is changed. Your other sessions have been logged out.", "success")
+            return redirect(url_for("accounts.settings"))
+    api_tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    return render_template("accounts/settings.html", form=form, token_form=token_form,
+                           new_token=new_token, api_tokens=api_tokens,
+                           revoke_form=forms.EmptyForm())
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_api_token(db.session, current_user, token_id)
+            flash("Token revoked.", "success")
+        except services.AccountError:
+            flash("No such token.", "error")
+    return redirect(url_for("accounts.settings"))

@@ -1,0 +1,23 @@
+"""Admin forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from coaching.timezones import is_valid_zone, zone_choices
+
+
+class CreateCoachForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    timezone = SelectField("Time zone", validate_choice=False, default="America/New_York")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if not is_valid_zone(field.data or ""):
+            raise ValidationError("Choose a time zone from the list.")

@@ -1,0 +1,105 @@
+"""Configuration from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+DEV_SECRET_PLACEHOLDER = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely (raised at start-up)."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout random key kept under instance/, so sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings read from environment variables when the app is created."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if env is None else env)
+        self.TANDEM_ENV = env.get("TANDEM_ENV", "development")
+        production = self.TANDEM_ENV == "production"
+        self.DEBUG = _bool(env.get("FLASK_DEBUG"), default=False)
+        self.TESTING = False
+        self.SECRET_KEY = env.get("SECRET_KEY") or (
+            DEV_SECRET_PLACEHOLDER if production else _dev_secret_key()
+        )
+        self.DATABASE_URL = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'tandem.db'}"
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
+        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+        self.SMTP_URL = env.get("SMTP_URL") or None
+        self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
+        self.TANDEM_BASE_URL = env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Tasks: "inline" runs Huey tasks in the calling process (development),
+        # "sqlite" and "redis" queue them for `flask worker`.
+        self.TASKS_MODE = env.get("TANDEM_TASKS") or ("redis" if self.REDIS_URL else "inline")
+        self.HUEY_SQLITE_PATH = env.get("HUEY_SQLITE_PATH", str(INSTANCE / "huey.db"))
+        self.DATA_KEYS = env.get("TANDEM_DATA_KEYS") or None
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024))
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
+        self.SESSION_COOKIE_NAME = "tandem_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = production
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = production
+        self.PREFERRED_URL_SCHEME = "https" if production else "http"
+        self.HSTS = production
+        self.WTF_CSRF_TIME_LIMIT = 4 * 3600
+        self.EMAIL_TOKEN_MAX_AGE = int(env.get("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600))
+        self.RESET_TOKEN_MAX_AGE = int(env.get("RESET_TOKEN_MAX_AGE", 3600))
+        self.OUTBOX_MAX_ATTEMPTS = int(env.get("OUTBOX_MAX_ATTEMPTS", 8))
+        # Extra origins allowed as form targets (e.g. Stripe Checkout after a POST redirect).
+        self.CSP_FORM_ACTION_EXTRA = env.get("CSP_FORM_ACTION_EXTRA", "").split()
+
+    def validate(self) -> None:
+        """Refuse to run production with development settings."""
+        if self.TANDEM_ENV != "production":
+            return
+        if self.SECRET_KEY in ("", DEV_SECRET_PLACEHOLDER) or len(self.SECRET_KEY) < 32:
+            raise ConfigError("TANDEM_ENV=production needs SECRET_KEY (at least 32 characters).")
+        if self.DEBUG:
+            raise ConfigError("TANDEM_ENV=production must not run with the debugger on.")
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class TestConfig(Config):
+    """Settings for tests: throwaway database, no real mail, fast hashing."""
+
+    def __init__(self, env: dict[str, str] | None = None, **overrides: object) -> None:
+        base_env = {"SECRET_KEY": "test-secret-key-" + "x" * 32}
+        base_env.update(env or {})
+        super().__init__(base_env)
+        self.TESTING = True
+        self.DATABASE_URL = "sqlite://"
+        self.TASKS_MODE = "inline"
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.PASSWORD_HASH_FAST = True
+        for key, value in overrides.items():
+            setattr(self, key, value)

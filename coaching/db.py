@@ -1,0 +1,130 @@
+"""Database plumbing: declarative Base, engine, and one session per request or task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from coaching import clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: aware UTC in Python, ``timestamptz`` on PostgreSQL, naive UTC text on SQLite.
+
+    Binding a naive datetime raises, so local wall-clock times cannot slip in by mistake.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Column default: the clock's now (a callable, evaluated per row)."""
+    return clock.now()
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+# One session per thread; removed at the end of every request, CLI command and task.
+session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+_engine: Engine | None = None
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with Tandem's connection settings for the URL's dialect."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine, in_memory=url in ("sqlite://", "sqlite:///:memory:"))
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not pysqlite) decide when transactions begin, so that
+        # ``immediate()`` can take the write lock up front.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def init_engine(url: str, **kwargs: Any) -> Engine:
+    """Bind the session factory to a new engine for ``url`` and return it."""
+    global _engine
+    if _engine is not None:
+        session.remove()
+        _engine.dispose()
+    _engine = make_engine(url, **kwargs)
+    session.configure(bind=_engine)
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("database not initialised: call create_app() first")
+    return _engine
+
+
+@contextmanager
+def immediate(db: Session) -> Iterator[Session]:
+    """Run a write transaction that holds the database's write lock from its first statement.
+
+    On SQLite this is ``BEGIN IMMEDIATE`` (so check-then-insert is serialised across
+    processes); on PostgreSQL an ordinary transaction, where constraints do the work.
+    The caller commits; on error the transaction is rolled back.
+    """
+    if db.in_transaction():
+        db.commit()
+    if db.get_bind().dialect.name == "sqlite":
+        db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise

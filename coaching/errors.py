@@ -1,0 +1,58 @@
+"""Friendly error pages (and JSON errors under /api/), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from coaching import db
+
+log = logging.getLogger("tandem.errors")
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back, check the form and try again."),
+    403: ("You can't open this page", "Your account does not have access to it."),
+    404: ("Page not found", "The page you asked for is not here. It may have moved, or the link may be incomplete."),
+    405: ("Not allowed", "This page can't be used that way."),
+    409: ("That changed in the meantime", "Someone else got there first. Please reload and choose again."),
+    413: ("That is too large", "Please send less text or a smaller file."),
+    422: ("We could not use that", "Please check what you entered and try again."),
+    429: ("Too many attempts", "Please wait a minute before trying again."),
+    500: ("Something went wrong on our side", "We have been told about it. Please try again in a moment."),
+}
+
+
+def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
+    title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": _slug(title), "message": detail or text}), code
+    return render_template("error.html", code=code, title=title, text=detail or text), code
+
+
+def _slug(title: str) -> str:
+    return "_".join(title.lower().split()[:4]).replace("'", "")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return _render(400, "This form has expired or was not sent from Tandem. Please reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if exc.code is None:
+            return exc
+        if exc.code >= 500:
+            db.session.rollback()
+        return _render(exc.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _render(InternalServerError.code)

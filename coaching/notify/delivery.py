@@ -1,0 +1,92 @@
+"""Outbox delivery: claim a due message atomically, send it, record the result.
+
+Any number of workers may run this at once: a message is claimed by a conditional
+UPDATE, so exactly one worker sends it. A worker that dies mid-send leaves a claim
+that expires (``locked_until``) and the message is tried again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from coaching.notify.models import OutboxMessage, OutboxStatus
+from coaching.notify.transport import Transport, build_message
+
+log = logging.getLogger("tandem.mail")
+CLAIM_FOR = timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before retry number ``attempts`` + 1: 30 s doubling, at most 6 hours."""
+    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.locked_until < now),
+    )
+
+
+def deliver_due(
+    engine: Engine,
+    transport: Transport,
+    mail_from: str,
+    now: datetime,
+    *,
+    max_attempts: int = 8,
+    limit: int = 100,
+) -> int:
+    """Send the messages due at ``now``; return how many this call sent."""
+    sent = 0
+    with Session(engine, expire_on_commit=False) as db:
+        ids = db.scalars(
+            select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+        ).all()
+        db.commit()
+        for message_id in ids:
+            claimed = db.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, _due(now))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    locked_until=now + CLAIM_FOR,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+            )
+            db.commit()
+            if claimed.rowcount != 1:
+                continue  # another worker has it
+            row = db.get(OutboxMessage, message_id, populate_existing=True)
+            assert row is not None
+            try:
+                transport.send(build_message(row, mail_from))
+            except Exception as exc:  # any transport failure is retried later
+                _record_failure(db, row, exc, now, max_attempts)
+                continue
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.locked_until = None
+            row.last_error = None
+            db.commit()
+            sent += 1
+    return sent
+
+
+def _record_failure(
+    db: Session, row: OutboxMessage, exc: Exception, now: datetime, max_attempts: int
+) -> None:
+    log.warning("email %s to %s failed (attempt %s): %s", row.id, row.to_addr, row.attempts, exc)
+    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    row.locked_until = None
+    if row.attempts >= max_attempts:
+        row.status = OutboxStatus.FAILED
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now + backoff(row.attempts)
+    db.commit()

@@ -1,0 +1,93 @@
+"""Email transports: SMTP (``SMTP_URL``) or the log (the development default)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from coaching.notify.models import OutboxMessage
+
+log = logging.getLogger("tandem.mail")
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
+    """A MIME message with plain-text and HTML parts and any attachments."""
+    msg = EmailMessage()
+    msg["From"] = mail_from
+    msg["To"] = row.to_addr
+    msg["Subject"] = row.subject
+    msg["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="tandem")
+    msg.set_content(row.text_body)
+    if row.html_body:
+        msg.add_alternative(row.html_body, subtype="html")
+    for att in row.attachments or []:
+        maintype, _, rest = att["content_type"].partition("/")
+        subtype, _, params = rest.partition(";")
+        extra = {}
+        for part in params.split(";"):
+            key, sep, value = part.strip().partition("=")
+            if sep:
+                extra[key] = value
+        msg.add_attachment(
+            att["content"].encode(),
+            maintype=maintype,
+            subtype=subtype.strip(),
+            filename=att["filename"],
+            params=extra,
+        )
+    return msg
+
+
+class LogTransport:
+    """Writes each message to the log: the embedded default, so links can be clicked."""
+
+    def send(self, message: EmailMessage) -> None:
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        log.warning(
+            "EMAIL to=%s subject=%r\n%s", message["To"], message["Subject"], text
+        )
+
+
+class SMTPTransport:
+    """``smtp://[user:pass@]host:port[?starttls=1]`` or ``smtps://...``."""
+
+    def __init__(self, url: str, timeout: float = 20.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self.ssl = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true")
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        if self.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.starttls:
+                client.starttls(context=context)
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
+
+def transport_for(smtp_url: str | None) -> Transport:
+    return SMTPTransport(smtp_url) if smtp_url else LogTransport()

@@ -1,0 +1,33 @@
+"""The landing page and the client's home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from coaching import db
+from coaching.accounts.models import Role
+from coaching.coaches.services import list_public_coaches
+from coaching.security import couple_of, role_required
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def landing():
+    return render_template("public/landing.html", coaches=list_public_coaches(db.session)[:6])
+
+
+@bp.get("/home")
+@role_required(Role.CLIENT, Role.COACH, Role.ADMIN)
+def client_home():
+    if current_user.role == Role.COACH:
+        return redirect(url_for("coaches.dashboard"))
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("admin.home"))
+    return render_template("public/client_home.html", couple=couple_of(current_user))
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

@@ -1,0 +1,40 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+from coaching.accounts.models import Role
+from coaching.accounts.forms import EmptyForm
+
+
+def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """Format a UTC instant in ``zone`` (default: the viewer's), with the zone's abbreviation."""
+    if value is None:
+        return ""
+    if zone is None:
+        zone = getattr(current_user, "timezone", None) or "UTC"
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def money(cents: int, currency: str = "usd") -> str:
+    if cents == 0:
+        return "Free"
+    symbol = {"usd": "$", "eur": "€", "gbp": "£", "aud": "A$", "cad": "C$"}.get(currency.lower())
+    amount = f"{cents // 100:,}.{cents % 100:02d}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.globals["Role"] = Role
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {"logout_form": EmptyForm(prefix="logout")}
