@@ -75,11 +75,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from coaching.accounts.views import bp as accounts_bp
     from coaching.admin.views import bp as admin_bp
+    from coaching.api.views import bp as api_bp
     from coaching.coaches.views import bp as coaches_bp
+    from coaching.intake.views import bp as intake_bp
+    from coaching.matching.views import bp as matching_bp
+    from coaching.payments.views import bp as payments_bp
     from coaching.public.views import bp as public_bp
+    from coaching.scheduling.views import bp as scheduling_bp
     from coaching.security import register_security_headers
 
-    for bp in (public_bp, accounts_bp, coaches_bp, admin_bp):
+    for bp in (public_bp, accounts_bp, coaches_bp, admin_bp, intake_bp, scheduling_bp,
+               payments_bp, matching_bp, api_bp):
         app.register_blueprint(bp)
     register_security_headers(app)
 

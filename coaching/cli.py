@@ -29,9 +29,9 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: every head)."""
     alembic_command.upgrade(alembic_config(), revision)
 
 

@@ -1,12 +1,12 @@
-"""Imports every feature's models so that ``Base.metadata`` knows the whole schema."""
+"""Imports every feature's models so that ``Base.metadata`` knows the whole schema.
 
-from coaching.accounts.models import ApiToken, Role, User  # noqa: F401
-from coaching.coaches.models import CoachProfile, coach_session_types  # noqa: F401
-from coaching.intake.models import Couple, Partner  # noqa: F401
-from coaching.notify.models import OutboxMessage  # noqa: F401
-from coaching.scheduling.models import (  # noqa: F401
-    AvailabilityRule,
-    DateOverride,
-    SessionType,
-    TimeOff,
-)
+A feature adds its tables to its own ``models.py``; nothing here needs to change.
+"""
+
+from coaching.accounts import models as accounts  # noqa: F401
+from coaching.coaches import models as coaches  # noqa: F401
+from coaching.intake import models as intake  # noqa: F401
+from coaching.matching import models as matching  # noqa: F401
+from coaching.notify import models as notify  # noqa: F401
+from coaching.payments import models as payments  # noqa: F401
+from coaching.scheduling import models as scheduling  # noqa: F401

@@ -47,7 +47,7 @@ def migrate(url: str) -> None:
 
     cfg = alembic_config(url)
     cfg.attributes["skip_logging"] = True
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")
 
 
 # --- databases -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coaching.db import Base, utcnow
@@ -95,3 +95,61 @@ class TimeOff(Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+# Statuses that occupy the coach's time: PostgreSQL's exclusion constraint and SQLite's
+# trigger (migration 0002) refuse two overlapping rows in these statuses for one coach.
+BLOCKING_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+
+class Booking(Base):
+    """A hold or booking of one session with one coach, ``[starts_at, ends_at)`` in UTC.
+
+    A reschedule is a new row whose ``replaces_id`` points at the old one; the payment
+    stays with the booking chain. ``couple_id`` is null only for blocks the coach made.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        Index("ix_bookings_coach_window", "coach_id", "starts_at", "ends_at"),
+        Index("ix_bookings_status_expiry", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coach_profiles.id", ondelete="CASCADE"))
+    session_type_id: Mapped[int | None] = mapped_column(ForeignKey("session_types.id"))
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="SET NULL"), index=True
+    )
+    booked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=BookingStatus.HELD,
+    )
+    hold_expires_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    video_url: Mapped[str | None] = mapped_column(String(300))
+    # iCalendar: the UID stays for the whole reschedule chain; SEQUENCE grows with each change.
+    ical_uid: Mapped[str] = mapped_column(String(100), unique=True)
+    ical_sequence: Mapped[int] = mapped_column(default=0)
+    # Bumped on every state change: single-use links carry the version they were made for.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

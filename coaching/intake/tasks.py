@@ -1,0 +1,1 @@
+"""Background tasks of the intake feature (imported by coaching.tasks)."""

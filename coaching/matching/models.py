@@ -1,0 +1,1 @@
+"""Models of the matching feature (added with its migration)."""

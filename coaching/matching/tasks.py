@@ -1,0 +1,1 @@
+"""Background tasks of the matching feature (imported by coaching.tasks)."""

@@ -1,0 +1,1 @@
+"""Models of the payments feature (added with its migration)."""

@@ -1,0 +1,1 @@
+"""Background tasks of the payments feature (imported by coaching.tasks)."""

@@ -1,0 +1,1 @@
+"""Background tasks of the scheduling feature (imported by coaching.tasks)."""
