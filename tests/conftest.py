@@ -216,3 +216,15 @@ def login_as(client: Any) -> Callable[[User], Any]:
         return client
 
     return _login
+
+
+# --- email on a real SMTP server -------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A loopback SMTP server (aiosmtpd); use ``smtp_server.url`` as ``SMTP_URL``."""
+    from tests.smtp import SMTPServer
+
+    with SMTPServer() as server:
+        yield server

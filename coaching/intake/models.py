@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coaching.accounts.models import User
@@ -31,6 +31,8 @@ class Couple(Base):
     coach_id: Mapped[int | None] = mapped_column(
         ForeignKey("coach_profiles.id", ondelete="SET NULL"), index=True
     )
+    # Set by a positive safety screen: the booking service refuses joint sessions.
+    joint_booking_blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partners: Mapped[list["Partner"]] = relationship(
@@ -62,6 +64,10 @@ class Partner(Base):
     )
     invited_email: Mapped[str | None] = mapped_column(String(254))
     joined_at: Mapped[datetime | None]
+    # The partner's own IANA zone and weekly free times in it, from the intake:
+    # {"mon": [["18:00", "21:00"]], "sat": [["09:00", "12:00"]]}
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    free_times: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON, default=dict)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
     user: Mapped[User | None] = relationship()

@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('intake', 'matching', 'active', 'closed', name='couplestatus', native_enum=False, length=24), nullable=False),
     sa.Column('coach_id', sa.Integer(), nullable=True),
+    sa.Column('joint_booking_blocked', sa.Boolean(), nullable=False),
     sa.Column('created_at', coaching.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['coach_id'], ['coach_profiles.id'], name=op.f('fk_couples_coach_id_coach_profiles'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_couples'))
@@ -177,6 +178,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('invited_email', sa.String(length=254), nullable=True),
     sa.Column('joined_at', coaching.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('timezone', sa.String(length=64), nullable=True),
+    sa.Column('free_times', sa.JSON(), nullable=False),
     sa.CheckConstraint("slot IN ('a', 'b')", name=op.f('ck_partners_slot_a_or_b')),
     sa.CheckConstraint('user_id IS NOT NULL OR invited_email IS NOT NULL', name=op.f('ck_partners_user_or_invite')),
     sa.ForeignKeyConstraint(['couple_id'], ['couples.id'], name=op.f('fk_partners_couple_id_couples'), ondelete='CASCADE'),
