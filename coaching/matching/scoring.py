@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from coaching.matching.overlap import merge
+
 Interval = tuple[datetime, datetime]
 
 CONCERN_LABELS = {
@@ -210,16 +212,6 @@ def slots_inside(slots: Iterable[Interval], free: Sequence[Interval]) -> list[In
         if i >= 0 and free[i][0] <= start and end <= free[i][1]:
             inside.append((start, end))
     return inside
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 AVAILABILITY_SATURATION = 10  # this many shared open times count as "plenty"
