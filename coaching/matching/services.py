@@ -1,0 +1,241 @@
+"""Matching use cases: propose coaches to a couple, record a choice, rematch, assign by hand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coaching import clock
+from coaching.accounts.models import Role, User
+from coaching.coaches.models import CoachProfile
+from coaching.intake.models import Couple, CoupleStatus
+from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequest
+from coaching.matching.overlap import shared_free
+from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
+from coaching.notify.outbox import queue_email
+from coaching.scheduling import slots as engine
+from coaching.scheduling.models import (
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    DateOverride,
+    SessionKind,
+    SessionType,
+    TimeOff,
+)
+
+WINDOW = timedelta(days=21)
+
+
+class MatchingError(Exception):
+    """A matching request was refused; the message is safe to show."""
+
+
+@dataclass
+class Proposal:
+    couple: Couple
+    needs: CoupleNeeds
+    session_type: SessionType | None
+    ranking: Ranking
+
+    @property
+    def top(self) -> list[Match]:
+        return self.ranking.top(current_app.config.get("MATCH_TOP_N", 3))
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def needs_of(db: Session, couple: Couple, now: datetime) -> CoupleNeeds:
+    """The couple's matching needs, from the intake, with their shared free time for 21 days."""
+    from coaching.intake.services import matching_profile
+
+    profile = matching_profile(db, couple)
+    partners = [(p.timezone, p.free_times or {}) for p in couple.partners
+                if p.user_id is not None and p.timezone]
+    return profile.to_needs(shared_free=tuple(shared_free(partners, now, now + WINDOW)),
+                            timezones=tuple(z for z, _ in partners) or ("UTC",))
+
+
+def matching_session_type(db: Session, flagged: bool) -> SessionType | None:
+    """The session type the couple would book first: the consultation, or individual if flagged."""
+    if flagged:
+        return db.scalar(select(SessionType).where(SessionType.kind == SessionKind.INDIVIDUAL,
+                                                   SessionType.active.is_(True)).order_by(SessionType.price_cents))
+    slug = current_app.config.get("MATCH_SESSION_TYPE", "consultation")
+    return db.scalar(select(SessionType).where(SessionType.slug == slug))
+
+
+def _active_couples(db: Session) -> dict[int, int]:
+    rows = db.execute(select(Couple.coach_id, func.count()).where(
+        Couple.coach_id.is_not(None), Couple.status != CoupleStatus.CLOSED).group_by(Couple.coach_id))
+    return {coach_id: count for coach_id, count in rows}
+
+
+def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
+           open_slots: tuple[tuple[datetime, datetime], ...]) -> CoachOffer:
+    offered = {t.id for t in profile.session_types}
+    return CoachOffer(
+        coach_id=profile.id, name=profile.user.name, timezone=profile.timezone,
+        languages=frozenset(profile.languages), specialties=frozenset(profile.specialties),
+        approaches=frozenset(profile.approaches), formats=frozenset(profile.formats),
+        gender=profile.gender, lgbtq_affirming=profile.lgbtq_affirming, faith_based=profile.faith_based,
+        safety_trained=profile.safety_trained, accepting_new=profile.accepting_new,
+        active_couples=active, max_active_couples=profile.max_active_couples,
+        price_cents=session_type.price_cents if session_type and session_type.id in offered else None,
+        offers_individual=any(t.kind == SessionKind.INDIVIDUAL for t in profile.session_types),
+        open_slots=open_slots,
+    )
+
+
+def open_slots_batch(db: Session, coach_ids: list[int], session_type: SessionType,
+                     start: datetime, end: datetime, now: datetime) -> dict[int, list[engine.Slot]]:
+    """Free slots of many coaches at once: four indexed queries, then the pure slot engine."""
+    if not coach_ids:
+        return {}
+    zones = dict(db.execute(select(CoachProfile.id, CoachProfile.timezone).where(CoachProfile.id.in_(coach_ids))))
+    weekly: dict[int, list[engine.WeeklyHours]] = defaultdict(list)
+    for r in db.scalars(select(AvailabilityRule).where(AvailabilityRule.coach_id.in_(coach_ids))):
+        weekly[r.coach_id].append(engine.WeeklyHours(r.weekday, r.start_time, r.end_time))
+    overrides: dict[int, list[engine.DateHours]] = defaultdict(list)
+    first_day, last_day = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    for o in db.scalars(select(DateOverride).where(DateOverride.coach_id.in_(coach_ids),
+                                                   DateOverride.on_date.between(first_day, last_day))):
+        overrides[o.coach_id].append(engine.DateHours(o.on_date, o.start_time, o.end_time))
+    days_off: dict[int, list[engine.DaysOff]] = defaultdict(list)
+    for t in db.scalars(select(TimeOff).where(TimeOff.coach_id.in_(coach_ids), TimeOff.end_date >= first_day,
+                                              TimeOff.start_date <= last_day)):
+        days_off[t.coach_id].append(engine.DaysOff(t.start_date, t.end_date))
+    busy: dict[int, list[engine.Busy]] = defaultdict(list)
+    margin = timedelta(days=1)
+    for b in db.execute(select(Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id).where(
+            Booking.coach_id.in_(coach_ids), Booking.starts_at < end + margin, Booking.ends_at > start - margin,
+            (Booking.status == BookingStatus.CONFIRMED)
+            | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)))):
+        busy[b.coach_id].append(engine.Busy(b.starts_at, b.ends_at, counts=b.session_type_id == session_type.id))
+    rules = engine.SessionRules(
+        duration_min=session_type.duration_min, buffer_before_min=session_type.buffer_before_min,
+        buffer_after_min=session_type.buffer_after_min, min_notice_hours=session_type.min_notice_hours,
+        horizon_days=session_type.horizon_days, slot_interval_min=session_type.slot_interval_min,
+        daily_max=session_type.daily_max)
+    return {
+        cid: engine.free_slots(engine.Availability(zones[cid], tuple(weekly[cid]), tuple(overrides[cid]),
+                                                   tuple(days_off[cid])), rules, busy[cid], start, end, now)
+        for cid in coach_ids
+    }
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+
+def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
+    """Rank every coach for ``couple``; hard filters first, slots only for the eligible."""
+    needs = needs_of(db, couple, now)
+    session_type = matching_session_type(db, needs.safety_flagged)
+    weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
+    profiles = db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True))
+                          .options(selectinload(CoachProfile.session_types))).all()
+    active = _active_couples(db)
+    placeholder = ((now, now),)  # filters other than availability, checked before computing slots
+    eligible = [p for p in profiles if exclusion(needs, _offer(p, session_type, active.get(p.id, 0), placeholder)) is None]
+    slots = open_slots_batch(db, [p.id for p in eligible], session_type, now, now + WINDOW, now) if session_type else {}
+    offers = [_offer(p, session_type, active.get(p.id, 0), tuple(slots.get(p.id, ()))) for p in profiles]
+    return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
+
+
+def require_matching_open(db: Session, couple: Couple) -> None:
+    from coaching.intake.services import intake_complete
+
+    if couple.coach_id is not None:
+        raise MatchingError("You already have a coach.")
+    if not intake_complete(db, couple):
+        raise MatchingError("Matching opens when both of you have finished the questionnaire.")
+
+
+def choose_coach(db: Session, couple: Couple, user: User, coach_id: int, now: datetime) -> CoachAssignment:
+    """Assign one of the couple's current proposals; refuse any other coach."""
+    require_matching_open(db, couple)
+    if couple.partner_for(user.id) is None:
+        raise MatchingError("Only a partner of this couple can choose its coach.")
+    proposal = propose(db, couple, now)
+    match = next((m for m in proposal.top if m.coach_id == coach_id), None)
+    if match is None:
+        raise MatchingError("That coach is not one of your proposals any more. Please choose again.")
+    assignment = _assign(db, couple, coach_id, method="chosen", chosen_by=user,
+                         reason="; ".join(match.reasons) or "Chosen from the proposals", parts=match.parts)
+    coach = db.get(CoachProfile, coach_id)
+    for partner in couple.partners:
+        if partner.user is not None and partner.user_id != user.id:
+            queue_email(db, partner.user.email, "match_chosen", partner=partner.user, chooser=user,
+                        coach_name=coach.name if coach else "your coach")
+    db.commit()
+    return assignment
+
+
+def _assign(db: Session, couple: Couple, coach_id: int, *, method: str, chosen_by: User | None,
+            reason: str, parts: dict[str, float]) -> CoachAssignment:
+    for current in db.scalars(select(CoachAssignment).where(CoachAssignment.couple_id == couple.id,
+                                                            CoachAssignment.ended_at.is_(None))):
+        current.ended_at = clock.now()
+    assignment = CoachAssignment(couple_id=couple.id, coach_id=coach_id, method=method,
+                                 chosen_by_id=chosen_by.id if chosen_by else None, reason=reason[:4000],
+                                 score_parts=parts)
+    db.add(assignment)
+    couple.coach_id = coach_id
+    couple.status = CoupleStatus.ACTIVE
+    return assignment
+
+
+def assign_by_admin(db: Session, couple: Couple, coach_id: int, admin: User, reason: str) -> CoachAssignment:
+    """Manual assignment with the admin's written reason (any active coach)."""
+    if not reason.strip():
+        raise MatchingError("Write the reason for this assignment.")
+    coach = db.get(CoachProfile, coach_id)
+    if coach is None or not coach.user.is_active:
+        raise MatchingError("No such coach.")
+    assignment = _assign(db, couple, coach_id, method="admin", chosen_by=admin, reason=reason.strip(), parts={})
+    db.commit()
+    return assignment
+
+
+def none_fit(db: Session, couple: Couple, user: User, missing: str, proposed: list[int]) -> None:
+    """Record what was missing and tell the admins."""
+    db.add(MatchFeedback(couple_id=couple.id, user_id=user.id, missing=missing.strip()[:4000],
+                         proposed_coach_ids=proposed))
+    for admin in db.scalars(select(User).where(User.role == Role.ADMIN, User.is_active.is_(True))):
+        queue_email(db, admin.email, "match_none_fit", couple_id=couple.id)
+    db.commit()
+
+
+def request_rematch(db: Session, couple: Couple, user: User, reason: str) -> RematchRequest:
+    """Ask for another coach; the assignment ends only when the other partner agrees."""
+    if couple.coach_id is None:
+        raise MatchingError("You do not have a coach yet.")
+    open_request = db.scalar(select(RematchRequest).where(RematchRequest.couple_id == couple.id,
+                                                          RematchRequest.resolved_at.is_(None)))
+    if open_request is not None:
+        if open_request.requested_by_id == user.id:
+            raise MatchingError("You have already asked; your partner needs to agree.")
+        open_request.agreed_by_id = user.id
+        open_request.resolved_at = clock.now()
+        for current in db.scalars(select(CoachAssignment).where(CoachAssignment.couple_id == couple.id,
+                                                                CoachAssignment.ended_at.is_(None))):
+            current.ended_at = clock.now()
+        couple.coach_id = None
+        couple.status = CoupleStatus.MATCHING
+        db.commit()
+        return open_request
+    request = RematchRequest(couple_id=couple.id, requested_by_id=user.id, reason=reason.strip()[:1000])
+    db.add(request)
+    db.commit()
+    return request
+
+
+def assignment_history(db: Session, couple: Couple) -> list[CoachAssignment]:
+    return list(db.scalars(select(CoachAssignment).where(CoachAssignment.couple_id == couple.id)
+                           .order_by(CoachAssignment.created_at.desc(), CoachAssignment.id.desc())))
