@@ -32,6 +32,22 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_data_key() -> str:
+    """A per-checkout Fernet key kept under instance/ (development only)."""
+    from cryptography.fernet import Fernet
+
+    path = INSTANCE / "data_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Fixed for tests only, so encrypted fixtures stay readable across processes.
+TEST_DATA_KEY = "r8Zq3bQ9mHn0k7C6yXWvJ2s1tU4pL5aE9dF0gH1iJ2k="
+
+
 class Config:
     """Settings read from environment variables when the app is created."""
 
@@ -57,7 +73,8 @@ class Config:
         # "sqlite" and "redis" queue them for `flask worker`.
         self.TASKS_MODE = env.get("TANDEM_TASKS") or ("redis" if self.REDIS_URL else "inline")
         self.HUEY_SQLITE_PATH = env.get("HUEY_SQLITE_PATH", str(INSTANCE / "huey.db"))
-        self.DATA_KEYS = env.get("TANDEM_DATA_KEYS") or None
+        # Comma-separated Fernet keys, newest first (coaching.crypto).
+        self.DATA_KEYS = env.get("TANDEM_DATA_KEYS") or (None if production else _dev_data_key())
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024))
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
         self.SESSION_COOKIE_NAME = "tandem_session"
@@ -75,6 +92,25 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = int(env.get("OUTBOX_MAX_ATTEMPTS", 8))
         # Extra origins allowed as form targets (e.g. Stripe Checkout after a POST redirect).
         self.CSP_FORM_ACTION_EXTRA = env.get("CSP_FORM_ACTION_EXTRA", "").split()
+        # Scheduling: how long a hold blocks a slot, how late a client may cancel or move a
+        # booking, and the video room of each booking ({token} is unguessable).
+        self.HOLD_MINUTES = int(env.get("HOLD_MINUTES", 15))
+        self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
+        self.VIDEO_URL_TEMPLATE = env.get("VIDEO_URL_TEMPLATE", "https://meet.jit.si/tandem-{token}")
+        # Payments: Stripe when both keys are set, else the manual (invoice) provider.
+        self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY") or None
+        self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET") or None
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE") or None  # tests: a local stand-in
+        self.STRIPE_CHECKOUT_ORIGIN = env.get("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+        self.STRIPE_TIMEOUT_SECONDS = float(env.get("STRIPE_TIMEOUT_SECONDS", 15))
+        self.STRIPE_MAX_NETWORK_RETRIES = int(env.get("STRIPE_MAX_NETWORK_RETRIES", 2))
+        self.STRIPE_CHECKOUT_MINUTES = max(30, int(env.get("STRIPE_CHECKOUT_MINUTES", 30)))
+        self.STRIPE_WEBHOOK_TOLERANCE = int(env.get("STRIPE_WEBHOOK_TOLERANCE", 300))
+        # Cancellation policy defaults (admins change them in the payments settings): a full
+        # refund up to 48 hours before, the late percentage until CANCEL_MIN_HOURS before;
+        # closer than that, clients cannot cancel online (their coach can, refunding in full).
+        self.CANCEL_REFUND_HOURS = int(env.get("CANCEL_REFUND_HOURS", 48))
+        self.CANCEL_LATE_REFUND_PERCENT = int(env.get("CANCEL_LATE_REFUND_PERCENT", 50))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""
@@ -93,7 +129,7 @@ class TestConfig(Config):
     """Settings for tests: throwaway database, no real mail, fast hashing."""
 
     def __init__(self, env: dict[str, str] | None = None, **overrides: object) -> None:
-        base_env = {"SECRET_KEY": "test-secret-key-" + "x" * 32}
+        base_env = {"SECRET_KEY": "test-secret-key-" + "x" * 32, "TANDEM_DATA_KEYS": TEST_DATA_KEY}
         base_env.update(env or {})
         super().__init__(base_env)
         self.TESTING = True

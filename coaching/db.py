@@ -112,13 +112,16 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def immediate(db: Session) -> Iterator[Session]:
+def immediate(db: Session | scoped_session[Session]) -> Iterator[Session]:
     """Run a write transaction that holds the database's write lock from its first statement.
 
     On SQLite this is ``BEGIN IMMEDIATE`` (so check-then-insert is serialised across
     processes); on PostgreSQL an ordinary transaction, where constraints do the work.
-    The caller commits; on error the transaction is rolled back.
+    Accepts a session or the scoped ``session`` proxy. The caller commits; on error the
+    transaction is rolled back.
     """
+    if isinstance(db, scoped_session):
+        db = db()
     if db.in_transaction():
         db.commit()
     if db.get_bind().dialect.name == "sqlite":

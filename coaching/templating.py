@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user
 
 from coaching.accounts.models import Role
@@ -37,4 +37,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"logout_form": EmptyForm(prefix="logout")}
+        # Emails are also rendered by background tasks, outside any request (and form).
+        if not has_request_context():
+            return {}
+        # formdata=None: never parse the request body here (a 413 page must still render).
+        return {"logout_form": EmptyForm(prefix="logout", formdata=None)}

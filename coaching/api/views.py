@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
-from flask_login import current_user
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from coaching import clock, db
 from coaching.extensions import csrf
+from coaching.scheduling import services
+from coaching.scheduling.models import Booking, BookingStatus, SessionType
+from coaching.timezones import is_valid_zone
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+MAX_RANGE_DAYS = 92
+OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 @bp.before_request
@@ -16,16 +30,160 @@ def _csrf_unless_bearer():
     """Cookie-authenticated writes need the CSRF header; bearer tokens carry no ambient authority."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    _ = current_user.is_authenticated  # runs the bearer-token loader if a token was sent
+    if not current_user.is_authenticated:  # runs the bearer-token loader; anonymous gets a 401 below
+        return None
     if g.get("api_token_auth"):
         return None
     csrf.protect()
     return None
 
 
-def api_error(status: int, code: str, message: str, field: str | None = None):  # type: ignore[no-untyped-def]
-    """The API's one error shape: ``{"error": {"code", "message", "field"?}}``."""
+def api_error(status: int, code: str, message: str, field: str | None = None, **extra: Any):  # type: ignore[no-untyped-def]
+    """The API's one error shape: ``{"error": {"code", "message", "field"?, ...}}``."""
     body: dict[str, object] = {"code": code, "message": message}
     if field is not None:
         body["field"] = field
+    body.update(extra)
     return jsonify(error=body), status
+
+
+def _iso(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def _slot_json(slot: tuple[datetime, datetime], zone: str) -> dict[str, str]:
+    return {"start": _iso(slot[0], zone), "end": _iso(slot[1], zone)}
+
+
+def booking_json(booking: Booking, zone: str) -> dict[str, object]:
+    session_type = db.session.get(SessionType, booking.session_type_id) if booking.session_type_id else None
+    return {"id": booking.id, "status": str(booking.status), "start": _iso(booking.starts_at, zone),
+            "end": _iso(booking.ends_at, zone), "coach_id": booking.coach_id,
+            "session_type": session_type.slug if session_type else None}
+
+
+def _refused(exc: services.SchedulingError, zone: str):  # type: ignore[no-untyped-def]
+    extra: dict[str, object] = {}
+    if isinstance(exc, services.SlotTaken):
+        extra["next_slots"] = [_slot_json(s, zone) for s in exc.next_slots]
+    return api_error(exc.status, exc.code, str(exc), **extra)
+
+
+# --- slots -----------------------------------------------------------------------------------
+
+
+def _date_param(name: str) -> date | tuple[Any, int]:
+    raw = request.args.get(name)
+    if not raw:
+        return api_error(400, "missing_parameter", f"{name} is required (YYYY-MM-DD).", name)
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        return api_error(400, "invalid_date", f"{name} must be a date like 2026-06-01.", name)
+
+
+@bp.get("/coaches/<int:coach_id>/slots")
+def slots(coach_id: int):
+    slug = request.args.get("session_type", "").strip()
+    if not slug:
+        return api_error(400, "missing_parameter", "session_type is required.", "session_type")
+    zone = request.args.get("tz", "UTC").strip()
+    if not is_valid_zone(zone):
+        return api_error(422, "invalid_timezone", "tz must be an IANA time zone such as Europe/London.", "tz")
+    first, last = _date_param("start"), _date_param("end")
+    if not isinstance(first, date):
+        return first
+    if not isinstance(last, date):
+        return last
+    if last < first:
+        return api_error(422, "invalid_range", "end must not be before start.", "end")
+    if (last - first).days > MAX_RANGE_DAYS:
+        return api_error(422, "range_too_long", f"start and end may be at most {MAX_RANGE_DAYS} days apart.", "end")
+    try:
+        _coach, session_type = services.bookable_session_type(db.session, coach_id, slug)
+    except services.NotFound as exc:
+        return api_error(404, exc.code, "No such coach or session type.")
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    found = services.free_slots(db.session, coach_id, session_type, start, end, clock.now())
+    return jsonify(coach_id=coach_id, session_type=session_type.slug, timezone=zone,
+                   slots=[_slot_json(s, zone) for s in found])
+
+
+# --- bookings --------------------------------------------------------------------------------
+
+
+def _unauthenticated():  # type: ignore[no-untyped-def]
+    return api_error(401, "unauthenticated", "Log in or send Authorization: Bearer <token>.")
+
+
+def _checkout_url(booking: Booking) -> str | None:
+    try:
+        return current_app.config["TANDEM_BASE_URL"] + url_for("payments.checkout", booking_id=booking.id)
+    except BuildError:
+        return None
+
+
+@bp.post("/bookings")
+def create_booking():
+    if not current_user.is_authenticated:
+        return _unauthenticated()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return api_error(400, "invalid_json", "Send a JSON object with coach_id, session_type and start.")
+    coach_id, slug, raw_start = data.get("coach_id"), data.get("session_type"), data.get("start")
+    if isinstance(coach_id, bool) or not isinstance(coach_id, int):
+        return api_error(422, "invalid_field", "coach_id must be an integer.", "coach_id")
+    if not isinstance(slug, str) or not slug:
+        return api_error(422, "invalid_field", "session_type must be a session type's slug.", "session_type")
+    try:
+        start = datetime.fromisoformat(raw_start) if isinstance(raw_start, str) else None
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        return api_error(422, "invalid_datetime", "start must be an ISO 8601 date-time with an offset.", "start")
+    zone = current_user.timezone or "UTC"
+    try:
+        booking = services.place_hold(db.session, user=current_user, coach_id=coach_id,
+                                      session_type_slug=slug, start=start, now=clock.now())
+    except services.SchedulingError as exc:
+        return _refused(exc, zone)
+    body: dict[str, object] = {"booking": booking_json(booking, zone)}
+    if booking.status == BookingStatus.HELD:
+        checkout = _checkout_url(booking)
+        if checkout:
+            body["checkout_url"] = checkout
+    return jsonify(body), 201
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+def cancel_booking(booking_id: int):
+    if not current_user.is_authenticated:
+        return _unauthenticated()
+    data = request.get_json(silent=True) if request.data else {}
+    if not isinstance(data, dict):
+        return api_error(400, "invalid_json", "Send a JSON object (optionally with a reason).")
+    reason = data.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        return api_error(422, "invalid_field", "reason must be text of at most 500 characters.", "reason")
+    zone = current_user.timezone or "UTC"
+    try:
+        booking = services.visible_booking(db.session, current_user, booking_id)
+        by_coach = booking.coach_id == getattr(services.coach_of_user(db.session, current_user.id), "id", None)
+        booking = services.cancel_booking(db.session, booking, now=clock.now(), by_user=current_user,
+                                          by_coach=by_coach, reason=reason)
+    except services.SchedulingError as exc:
+        return _refused(exc, zone)
+    return jsonify(booking=booking_json(booking, zone))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return current_app.response_class(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+def openapi_document() -> dict[str, Any]:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coaching.accounts.models import User
+from coaching.crypto import EncryptedJSON, EncryptedText
 from coaching.db import Base, utcnow
 
 
@@ -33,6 +35,8 @@ class Couple(Base):
     )
     # Set by a positive safety screen: the booking service refuses joint sessions.
     joint_booking_blocked: Mapped[bool] = mapped_column(default=False)
+    # When both partners had finished every part of the intake (set once).
+    intake_completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partners: Mapped[list["Partner"]] = relationship(
@@ -75,3 +79,155 @@ class Partner(Base):
     @property
     def is_pending(self) -> bool:
         return self.user_id is None
+
+
+# --- the intake's own tables -----------------------------------------------------------------
+# Answers are stored against the questionnaire version they were given for. Everything a
+# partner says is encrypted at rest (coaching.crypto); only structure stays in the clear.
+
+
+class Consent(Base):
+    """A partner's consent to terms, the confidentiality policy and sensitive-data processing."""
+
+    __tablename__ = "intake_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[str] = mapped_column(String(32))
+    terms: Mapped[bool] = mapped_column(default=False)
+    sharing: Mapped[bool] = mapped_column(default=False)
+    sensitive_data: Mapped[bool] = mapped_column(default=False)
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedAnswer(Base):
+    """One step of the shared part (both partners read and amend it); ``you:a``/``you:b`` are
+    each partner's own place and free times, also visible to both."""
+
+    __tablename__ = "intake_shared_answers"
+    __table_args__ = (UniqueConstraint("couple_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int]
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedAnswerChange(Base):
+    """Who changed which questions of a shared step, and when (not the values)."""
+
+    __tablename__ = "intake_shared_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    step: Mapped[str] = mapped_column(String(24))
+    changed_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partner: Mapped[Partner | None] = relationship()
+
+
+class PrivateAnswer(Base):
+    """A step of one partner's private part: readable by that partner, the coach and admins."""
+
+    __tablename__ = "intake_private_answers"
+    __table_args__ = (UniqueConstraint("partner_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int]
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SatisfactionResponse(Base):
+    """A CSI-4 response (item scores, encrypted); the intake's has ``source`` "intake"."""
+
+    __tablename__ = "satisfaction_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16), default="intake")
+    items: Mapped[dict[str, int]] = mapped_column(EncryptedJSON)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SafetyScreen(Base):
+    """A partner's safety screen: answers and result, both encrypted. Answered once."""
+
+    __tablename__ = "safety_screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[int]
+    answers: Mapped[dict[str, str]] = mapped_column(EncryptedJSON)
+    result: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class SafetyFlag(Base):
+    """Raised by a positive screen; seen by admins and the assigned coach only."""
+
+    __tablename__ = "safety_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    status: Mapped[FlagStatus] = mapped_column(_enum(FlagStatus), default=FlagStatus.OPEN, index=True)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    joint_booking_restored: Mapped[bool] = mapped_column(default=False)
+
+    couple: Mapped[Couple] = relationship()
+    partner: Mapped[Partner] = relationship()
+    notes: Mapped[list["SafetyFlagNote"]] = relationship(order_by="SafetyFlagNote.id",
+                                                         cascade="all, delete-orphan")
+
+
+class SafetyFlagNote(Base):
+    __tablename__ = "safety_flag_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("safety_flags.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16), default="note")
+    body: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Invite(Base):
+    """A single-use, expiring invitation for the second partner; only the token's hash is kept."""
+
+    __tablename__ = "intake_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+    couple: Mapped[Couple] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

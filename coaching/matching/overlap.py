@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__pure__ = True
+
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo

@@ -8,6 +8,8 @@ why someone was not proposed.
 
 from __future__ import annotations
 
+__pure__ = True
+
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

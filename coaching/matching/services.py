@@ -19,6 +19,7 @@ from coaching.matching.overlap import shared_free
 from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
 from coaching.notify.outbox import queue_email
 from coaching.scheduling import slots as engine
+from coaching.scheduling.services import rules_of
 from coaching.scheduling.models import (
     AvailabilityRule,
     Booking,
@@ -56,10 +57,15 @@ def needs_of(db: Session, couple: Couple, now: datetime) -> CoupleNeeds:
     from coaching.intake.services import matching_profile
 
     profile = matching_profile(db, couple)
-    partners = [(p.timezone, p.free_times or {}) for p in couple.partners
-                if p.user_id is not None and p.timezone]
-    return profile.to_needs(shared_free=tuple(shared_free(partners, now, now + WINDOW)),
-                            timezones=tuple(z for z, _ in partners) or ("UTC",))
+    partners = [(p.timezone, p.free_times) for p in profile.availability if p.timezone]
+    return CoupleNeeds(
+        concerns=profile.concerns, languages_a=profile.languages_a, languages_b=profile.languages_b,
+        shared_free=tuple(shared_free(partners, now, now + WINDOW)),
+        timezones=tuple(zone for zone, _ in partners) or ("UTC",),
+        format=profile.format, budget_cents=profile.budget_cents, gender=profile.gender,
+        faith_based=profile.faith_based, lgbtq_affirming=profile.lgbtq_affirming,
+        approach=profile.approach, language=profile.language, safety_flagged=profile.safety_flagged,
+    )
 
 
 def matching_session_type(db: Session, flagged: bool) -> SessionType | None:
@@ -98,7 +104,8 @@ def open_slots_batch(db: Session, coach_ids: list[int], session_type: SessionTyp
     """Free slots of many coaches at once: four indexed queries, then the pure slot engine."""
     if not coach_ids:
         return {}
-    zones = dict(db.execute(select(CoachProfile.id, CoachProfile.timezone).where(CoachProfile.id.in_(coach_ids))))
+    zones = {cid: zone for cid, zone in db.execute(
+        select(CoachProfile.id, CoachProfile.timezone).where(CoachProfile.id.in_(coach_ids)))}
     weekly: dict[int, list[engine.WeeklyHours]] = defaultdict(list)
     for r in db.scalars(select(AvailabilityRule).where(AvailabilityRule.coach_id.in_(coach_ids))):
         weekly[r.coach_id].append(engine.WeeklyHours(r.weekday, r.start_time, r.end_time))
@@ -113,16 +120,14 @@ def open_slots_batch(db: Session, coach_ids: list[int], session_type: SessionTyp
         days_off[t.coach_id].append(engine.DaysOff(t.start_date, t.end_date))
     busy: dict[int, list[engine.Busy]] = defaultdict(list)
     margin = timedelta(days=1)
-    for b in db.execute(select(Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id).where(
+    for b in db.execute(select(Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
+                               Booking.couple_id).where(
             Booking.coach_id.in_(coach_ids), Booking.starts_at < end + margin, Booking.ends_at > start - margin,
             (Booking.status == BookingStatus.CONFIRMED)
             | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)))):
-        busy[b.coach_id].append(engine.Busy(b.starts_at, b.ends_at, counts=b.session_type_id == session_type.id))
-    rules = engine.SessionRules(
-        duration_min=session_type.duration_min, buffer_before_min=session_type.buffer_before_min,
-        buffer_after_min=session_type.buffer_after_min, min_notice_hours=session_type.min_notice_hours,
-        horizon_days=session_type.horizon_days, slot_interval_min=session_type.slot_interval_min,
-        daily_max=session_type.daily_max)
+        counts = b.session_type_id == session_type.id and b.couple_id is not None
+        busy[b.coach_id].append(engine.Busy(b.starts_at, b.ends_at, counts=counts))
+    rules = rules_of(session_type)
     return {
         cid: engine.free_slots(engine.Availability(zones[cid], tuple(weekly[cid]), tuple(overrides[cid]),
                                                    tuple(days_off[cid])), rules, busy[cid], start, end, now)
@@ -149,11 +154,12 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
 
 
 def require_matching_open(db: Session, couple: Couple) -> None:
-    from coaching.intake.services import intake_complete
+    """Raise unless the couple has no coach and both partners finished the intake."""
+    from coaching.intake.services import matching_profile
 
     if couple.coach_id is not None:
         raise MatchingError("You already have a coach.")
-    if not intake_complete(db, couple):
+    if not matching_profile(db, couple).complete:
         raise MatchingError("Matching opens when both of you have finished the questionnaire.")
 
 

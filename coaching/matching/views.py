@@ -61,7 +61,7 @@ def booking_url(coach_id: int) -> str:
 
     endpoint = current_app.config.get("MATCH_BOOKING_ENDPOINT", "scheduling.book")
     try:
-        return url_for(endpoint, coach_id=coach_id, session_type=current_app.config.get("MATCH_SESSION_TYPE", "consultation"))
+        return url_for(endpoint, coach_id=coach_id, slug=current_app.config.get("MATCH_SESSION_TYPE", "consultation"))
     except Exception:  # noqa: BLE001 - booking pages not installed: show the coach instead
         return url_for("coaches.profile", coach_id=coach_id)
 

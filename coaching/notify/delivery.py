@@ -23,7 +23,8 @@ CLAIM_FOR = timedelta(minutes=10)
 
 def backoff(attempts: int) -> timedelta:
     """Delay before retry number ``attempts`` + 1: 30 s doubling, at most 6 hours."""
-    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=6))
+    exponent = min(max(attempts - 1, 0), 20)  # bounded: a huge power overflows timedelta
+    return min(timedelta(seconds=30 * 2**exponent), timedelta(hours=6))
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]
@@ -64,6 +65,9 @@ def deliver_due(
                 continue  # another worker has it
             row = db.get(OutboxMessage, message_id, populate_existing=True)
             assert row is not None
+            # End the read transaction: on SQLite a transaction that reads and then writes
+            # fails at once ("database is locked") if another worker wrote in between.
+            db.commit()
             try:
                 transport.send(build_message(row, mail_from))
             except Exception as exc:  # any transport failure is retried later

@@ -74,7 +74,8 @@ class SMTPTransport:
         self.timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
+        # Loading the CA bundle costs ~30 ms: only when TLS is actually used.
+        context = ssl.create_default_context() if self.ssl or self.starttls else None
         if self.ssl:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.host, self.port, timeout=self.timeout, context=context

@@ -150,6 +150,10 @@ class Booking(Base):
     # iCalendar: the UID stays for the whole reschedule chain; SEQUENCE grows with each change.
     ical_uid: Mapped[str] = mapped_column(String(100), unique=True)
     ical_sequence: Mapped[int] = mapped_column(default=0)
-    # Bumped on every state change: single-use links carry the version they were made for.
+    # Bumped on every change (by the mapper): single-use links carry the version they were made for.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Optimistic concurrency: every UPDATE checks and bumps ``version``, so two
+    # transactions changing one booking at once cannot both win (StaleDataError).
+    __mapper_args__ = {"version_id_col": version}

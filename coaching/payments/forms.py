@@ -1,0 +1,77 @@
+"""Payment forms: the shape of input only (amounts are parsed to integer minor units)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from coaching.payments.states import PaymentStatus
+
+METHODS = [("bank_transfer", "Bank transfer"), ("card_terminal", "Card terminal"), ("cash", "Cash"),
+           ("cheque", "Cheque"), ("other", "Other")]
+
+
+def to_cents(text: str) -> int:
+    """``"12.5"`` -> 1250; raises ``ValueError`` for anything but a plain amount with <= 2 decimals."""
+    try:
+        amount = Decimal(text.strip())
+    except (InvalidOperation, AttributeError) as exc:
+        raise ValueError("Enter an amount such as 40 or 40.00.") from exc
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("Enter an amount such as 40 or 40.00.")
+    return int(amount * 100)
+
+
+class RefundForm(FlaskForm):
+    amount = StringField("Amount to refund", validators=[DataRequired(), Length(max=20)],
+                         description="In the payment's currency, e.g. 40.00.")
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=400)])
+
+    def validate_amount(self, field: StringField) -> None:
+        try:
+            self.cents = to_cents(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ManualPaymentForm(FlaskForm):
+    method = SelectField("Method", choices=METHODS)
+    reference = StringField("Reference", validators=[Length(max=120)],
+                            description="E.g. the bank transfer reference.")
+    paid_on = DateField("Paid on", validators=[DataRequired(message="Enter the date it was paid.")])
+
+
+class PolicyForm(FlaskForm):
+    refund_hours = IntegerField("Full refund up to (hours before the session)",
+                                validators=[InputRequired(), NumberRange(min=0, max=24 * 30)])
+    late_percent = IntegerField("Refund after that (percent)",
+                                validators=[InputRequired(), NumberRange(min=0, max=100)])
+
+
+class PackageForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    session_type_id = SelectField("Session type", coerce=int, validate_choice=True)
+    sessions = IntegerField("Sessions", validators=[DataRequired(), NumberRange(min=1, max=50)])
+    discount_percent = IntegerField("Discount (percent)", default=0, validators=[InputRequired(), NumberRange(min=0, max=100)])
+    valid_months = IntegerField("Valid for (months)", default=6, validators=[DataRequired(),
+                                                                              NumberRange(min=1, max=36)])
+
+
+class PaymentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField("Status", choices=[("", "Any")] + [(s.value, s.value.replace("_", " "))
+                                                          for s in PaymentStatus], default="")
+    coach = SelectField("Coach", choices=[("", "Any")], default="", validate_choice=False)
+    provider = SelectField("Provider", choices=[("", "Any"), ("stripe", "Stripe"), ("manual", "Manual")],
+                           default="")
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+
+class EmptyToggle(FlaskForm):
+    active = HiddenField()

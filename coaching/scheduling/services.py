@@ -1,0 +1,479 @@
+"""Booking use cases: free slots, holds, confirmation, cancellation, reschedule, expiry.
+
+Writes run in one transaction per use case that first serialises on the coach (``SELECT ...
+FOR UPDATE`` of the coach's row on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), sweeps the
+coach's expired holds, checks the slot, and writes; the database's own no-overlap
+constraint backs that up, and a conflict it reports becomes ``SlotTaken``.
+``confirm_hold`` and ``release_hold`` do not commit (payments calls them inside its own
+transaction); the other writers commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coaching.accounts.models import User
+from coaching.coaches.models import CoachProfile, coach_session_types
+from coaching.db import immediate
+from coaching.intake.models import Couple, Partner
+from coaching.scheduling import events, lifecycle, notices, slots
+from coaching.scheduling.models import (
+    AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
+)
+
+
+class SchedulingError(Exception):
+    """A use case was refused; ``code``/``status`` map it to HTTP, the message is safe to show."""
+
+    code = "refused"
+    status = 409
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.__doc__ or self.code)
+
+
+class NotFound(SchedulingError):
+    """There is no such coach, session type or booking."""
+    code, status = "not_found", 404
+
+
+class NotAllowed(SchedulingError):
+    """You can't book this."""
+    code, status = "forbidden", 403
+
+
+class JointBookingBlocked(SchedulingError):
+    """Joint sessions can't be booked online for you right now; your coach will be in touch."""
+    code, status = "not_bookable", 403
+
+
+class NotASlot(SchedulingError):
+    """That time is not one of the coach's bookable times for this session."""
+    code, status = "not_a_slot", 422
+
+
+class SlotTaken(SchedulingError):
+    """That time was just taken. Please choose another."""
+    code, status = "slot_taken", 409
+
+    def __init__(self, next_slots: list[tuple[datetime, datetime]] | None = None) -> None:
+        super().__init__()
+        self.next_slots = next_slots or []
+
+
+class HoldExpired(SchedulingError):
+    """The hold on this time has expired."""
+    code = "hold_expired"
+
+
+class HoldNotActive(SchedulingError):
+    """This booking is no longer waiting for payment."""
+    code = "hold_not_active"
+
+
+class NotChangeable(SchedulingError):
+    """This booking can no longer be changed."""
+    code = "not_changeable"
+
+
+class TooLate(SchedulingError):
+    """It is too close to the session to change it online; please contact your coach."""
+    code = "too_late"
+
+
+# --- reading: free slots ----------------------------------------------------------------------
+
+_MARGIN = timedelta(days=2)  # daily maximum and buffers look at whole local days around the window
+
+
+def rules_of(session_type: SessionType) -> slots.SessionRules:
+    return slots.SessionRules(
+        duration_min=session_type.duration_min, buffer_before_min=session_type.buffer_before_min,
+        buffer_after_min=session_type.buffer_after_min, min_notice_hours=session_type.min_notice_hours,
+        horizon_days=session_type.horizon_days, slot_interval_min=session_type.slot_interval_min,
+        daily_max=session_type.daily_max)
+
+
+def availability_of(db: Session, coach: CoachProfile, start: datetime, end: datetime) -> slots.Availability:
+    """The coach's hours, with only the overrides and time off near ``[start, end)``."""
+    first, last = (start - _MARGIN).date(), (end + _MARGIN).date()
+    weekly = db.execute(select(AvailabilityRule.weekday, AvailabilityRule.start_time, AvailabilityRule.end_time)
+                        .where(AvailabilityRule.coach_id == coach.id)).all()
+    overrides = db.execute(select(DateOverride.on_date, DateOverride.start_time, DateOverride.end_time).where(
+        DateOverride.coach_id == coach.id, DateOverride.on_date.between(first, last))).all()
+    days_off = db.execute(select(TimeOff.start_date, TimeOff.end_date).where(
+        TimeOff.coach_id == coach.id, TimeOff.start_date <= last, TimeOff.end_date >= first)).all()
+    return slots.Availability(
+        coach.timezone, tuple(slots.WeeklyHours(*row) for row in weekly),
+        tuple(slots.DateHours(*row) for row in overrides), tuple(slots.DaysOff(*row) for row in days_off))
+
+
+def busy_of(db: Session, coach_id: int, session_type_id: int | None, start: datetime, end: datetime,
+            now: datetime, exclude_id: int | None = None) -> list[slots.Busy]:
+    """Confirmed bookings and live holds of the coach near ``[start, end)`` (an indexed window query)."""
+    query = select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.session_type_id, Booking.couple_id).where(
+        Booking.coach_id == coach_id,
+        Booking.starts_at < end + _MARGIN, Booking.ends_at > start - _MARGIN,
+        or_(Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
+    return [slots.Busy(row.starts_at, row.ends_at,
+                       counts=row.session_type_id == session_type_id and row.couple_id is not None)
+            for row in db.execute(query) if row.id != exclude_id]
+
+
+def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc: datetime,
+               end_utc: datetime, now: datetime, *, exclude_booking_id: int | None = None
+               ) -> list[tuple[datetime, datetime]]:
+    """The coach's free ``(start, end)`` UTC slots for the session type starting in ``[start_utc, end_utc)``."""
+    coach = db.get(CoachProfile, coach_id)
+    if coach is None:
+        return []
+    availability = availability_of(db, coach, start_utc, end_utc)
+    busy = busy_of(db, coach_id, session_type.id, start_utc, end_utc, now, exclude_booking_id)
+    return slots.free_slots(availability, rules_of(session_type), busy, start_utc, end_utc, now)
+
+
+def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:
+    """Each joined partner's weekly free times (for marking slots that suit both)."""
+    if couple is None:
+        return []
+    return [slots.FreeTimes(p.timezone or (p.user.timezone if p.user else "UTC"),
+                            {k: [tuple(r) for r in v] for k, v in (p.free_times or {}).items()})
+            for p in couple.partners if p.user_id is not None]
+
+
+def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachProfile, SessionType]:
+    """The coach and one of the active session types they offer; raise ``NotFound``."""
+    row = db.execute(
+        select(CoachProfile, SessionType)
+        .join(User, User.id == CoachProfile.user_id)
+        .join(coach_session_types, coach_session_types.c.coach_id == CoachProfile.id)
+        .join(SessionType, SessionType.id == coach_session_types.c.session_type_id)
+        .where(CoachProfile.id == coach_id, User.is_active.is_(True), SessionType.slug == slug,
+               SessionType.active.is_(True))).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def couple_of_user(db: Session, user_id: int) -> Couple | None:
+    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id))
+
+
+def coach_of_user(db: Session, user_id: int) -> CoachProfile | None:
+    return db.scalar(select(CoachProfile).where(CoachProfile.user_id == user_id))
+
+
+# --- writing: holds ----------------------------------------------------------------------------
+
+
+def _lock_coach(db: Session, coach_id: int) -> None:
+    """Serialise booking writes per coach (PostgreSQL row lock; SQLite already holds the write lock)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(CoachProfile.id).where(CoachProfile.id == coach_id).with_for_update())
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "ex_bookings_no_overlap" in text or "booking_overlap" in text
+
+
+def _sweep(db: Session, now: datetime, coach_id: int | None = None) -> int:
+    """Expire every hold past its expiry (of one coach, or all), announcing each; no commit."""
+    query = select(Booking).where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
+    if coach_id is not None:
+        query = query.where(Booking.coach_id == coach_id)
+    stale = list(db.scalars(query))
+    for booking in stale:
+        _move(booking, "expire", now)
+        events.hold_released.send(booking, db=db, now=now)
+    if stale:
+        db.flush()
+    return len(stale)
+
+
+def _move(booking: Booking, event: str, now: datetime) -> None:
+    state = lifecycle.BookingState(str(booking.status), booking.starts_at, booking.hold_expires_at)
+    try:
+        booking.status = BookingStatus(lifecycle.next_status(state, event, now))
+    except lifecycle.TransitionRefused as exc:
+        raise NotChangeable(f"This booking can no longer be changed: {exc}.") from exc
+
+
+def _next_slots(db: Session, coach_id: int, session_type: SessionType, after: datetime, now: datetime,
+                count: int = 3) -> list[tuple[datetime, datetime]]:
+    start = max(after, now)
+    return free_slots(db, coach_id, session_type, start, start + timedelta(days=14), now)[:count]
+
+
+def _require_slot(db: Session, coach: CoachProfile, session_type: SessionType, start: datetime,
+                  now: datetime, exclude_id: int | None = None) -> datetime:
+    """The end of the slot starting at ``start``; raise NotASlot or SlotTaken."""
+    end = start + timedelta(minutes=session_type.duration_min)
+    window = (start - timedelta(hours=1), start + timedelta(hours=1))
+    availability = availability_of(db, coach, *window)
+    rules = rules_of(session_type)
+    if (start, end) not in slots.free_slots(availability, rules, [], *window, now):
+        raise NotASlot()
+    busy = busy_of(db, coach.id, session_type.id, *window, now, exclude_id)
+    if (start, end) not in slots.free_slots(availability, rules, busy, *window, now):
+        raise SlotTaken()
+    return end
+
+
+def _new_booking(**fields: object) -> Booking:
+    token = secrets.token_urlsafe(18)
+    template = current_app.config.get("VIDEO_URL_TEMPLATE", "https://meet.jit.si/tandem-{token}")
+    return Booking(ical_uid=f"{uuid.uuid4()}@tandem", video_url=template.format(token=token), **fields)
+
+
+def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str, start: datetime,
+               now: datetime) -> Booking:
+    """Hold ``start`` with the coach for the user's couple; commit and return the booking.
+
+    A free session type is confirmed at once (emails queued); a paid one stays ``held`` until
+    payment confirms it or ``HOLD_MINUTES`` pass. Raises NotFound, NotAllowed,
+    JointBookingBlocked, NotASlot, or SlotTaken (with the next free slots).
+    """
+    if start.tzinfo is None:
+        raise NotASlot("The start time needs a time zone offset.")
+    start = start.astimezone(UTC)
+    coach, session_type = bookable_session_type(db, coach_id, session_type_slug)
+    if not user.is_verified:
+        raise NotAllowed("Please confirm your email address before booking.")
+    couple = couple_of_user(db, user.id)
+    if couple is None:
+        raise NotAllowed("Booking opens once you have started the questionnaire.")
+    if session_type.kind == SessionKind.JOINT and couple.joint_booking_blocked:
+        raise JointBookingBlocked()
+    try:
+        with immediate(db):
+            _lock_coach(db, coach.id)
+            _sweep(db, now, coach.id)
+            end = _require_slot(db, coach, session_type, start, now)
+            booking = _new_booking(
+                coach_id=coach.id, session_type_id=session_type.id, couple_id=couple.id, booked_by_id=user.id,
+                starts_at=start, ends_at=end, status=BookingStatus.HELD,
+                hold_expires_at=now + timedelta(minutes=int(current_app.config.get("HOLD_MINUTES", 15))))
+            db.add(booking)
+            db.flush()
+            if session_type.is_free:
+                _confirm(db, booking, now)
+            else:
+                events.hold_placed.send(booking, db=db, now=now)
+            db.commit()
+    except SlotTaken as exc:
+        exc.next_slots = _next_slots(db, coach.id, session_type, start, now)
+        db.rollback()
+        raise
+    except IntegrityError as exc:
+        db.rollback()
+        if not _is_overlap(exc):
+            raise
+        raise SlotTaken(_next_slots(db, coach.id, session_type, start, now)) from exc
+    return booking
+
+
+def _confirm(db: Session, booking: Booking, now: datetime) -> None:
+    _move(booking, "confirm", now)
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    db.flush()
+    events.booking_confirmed.send(booking, db=db, now=now)
+    notices.booking_notices(db, booking, "confirmed")
+
+
+def confirm_hold(db: Session, booking: Booking, now: datetime) -> Booking:
+    """Confirm a paid hold (no commit). Raise HoldExpired if it expired (it is then marked
+    expired and announced) or lost its slot, HoldNotActive if it is no longer a hold."""
+    if booking.status == BookingStatus.EXPIRED:
+        raise HoldExpired()
+    if booking.status != BookingStatus.HELD:
+        raise HoldNotActive()
+    if lifecycle.hold_has_expired(
+            lifecycle.BookingState(str(booking.status), booking.starts_at, booking.hold_expires_at), now):
+        _move(booking, "expire", now)
+        db.flush()
+        events.hold_released.send(booking, db=db, now=now)
+        raise HoldExpired()
+    _confirm(db, booking, now)
+    return booking
+
+
+def release_hold(db: Session, booking: Booking, now: datetime) -> Booking:
+    """End an unpaid hold at once (no commit); announce ``hold_released``. HoldNotActive if not held."""
+    if booking.status != BookingStatus.HELD:
+        raise HoldNotActive()
+    _move(booking, "release", now)
+    db.flush()
+    events.hold_released.send(booking, db=db, now=now)
+    return booking
+
+
+def expire_stale_holds(db: Session, now: datetime) -> int:
+    """Expire every hold past its expiry and commit; return how many."""
+    try:
+        count = _sweep(db, now)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return count
+
+
+# --- writing: cancel, reschedule, coach actions ----------------------------------------------
+
+
+def _client_may_change(booking: Booking, now: datetime) -> None:
+    if booking.status == BookingStatus.CONFIRMED and not lifecycle.within_cancellation_window(
+            booking.starts_at, now, float(current_app.config.get("CANCEL_MIN_HOURS", 24))):
+        raise TooLate()
+
+
+def cancel_booking(db: Session, booking: Booking, *, now: datetime, by_user: User | None = None,
+                   by_coach: bool = False, reason: str = "") -> Booking:
+    """Cancel a hold or booking and commit. A client must respect ``CANCEL_MIN_HOURS`` (TooLate);
+    a coach may cancel until the start. The couple is told (with an iCalendar CANCEL)."""
+    try:
+        with immediate(db):
+            db.refresh(booking)
+            was_held = booking.status == BookingStatus.HELD
+            if not by_coach:
+                _client_may_change(booking, now)
+            _move(booking, "cancel", now)
+            booking.cancelled_at, booking.cancel_reason = now, (reason or "").strip()[:500] or None
+            booking.cancelled_by_id = by_user.id if by_user is not None else None
+            booking.ical_sequence += 1
+            db.flush()
+            if was_held:
+                events.hold_released.send(booking, db=db, now=now)
+            else:
+                events.booking_cancelled.send(booking, db=db, now=now, by_coach=by_coach, reason=reason or "")
+                notices.booking_notices(db, booking, "cancelled")
+            db.commit()
+    except SchedulingError:
+        db.rollback()
+        raise
+    return booking
+
+
+def reschedule_booking(db: Session, booking: Booking, *, new_start: datetime, now: datetime,
+                       by_user: User | None = None, by_coach: bool = False) -> Booking:
+    """Move a confirmed booking to ``new_start``, atomically: the new booking (same UID, next
+    SEQUENCE, same payment chain) exists exactly when the old one gave way. Commit; return the new one.
+    Raises NotChangeable, TooLate, NotASlot or SlotTaken."""
+    if new_start.tzinfo is None:
+        raise NotASlot("The start time needs a time zone offset.")
+    new_start = new_start.astimezone(UTC)
+    session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
+    coach = db.get(CoachProfile, booking.coach_id)
+    if session_type is None or coach is None:
+        raise NotChangeable()
+    try:
+        with immediate(db):
+            _lock_coach(db, coach.id)
+            db.refresh(booking)
+            _sweep(db, now, coach.id)
+            if not by_coach:
+                _client_may_change(booking, now)
+            _move(booking, "reschedule", now)
+            end = _require_slot(db, coach, session_type, new_start, now, exclude_id=booking.id)
+            uid = booking.ical_uid
+            booking.ical_uid = f"{booking.id}.{uid}"[:100]  # the chain's UID moves to the new booking
+            booking.cancelled_at, booking.cancel_reason = now, "rescheduled"
+            booking.cancelled_by_id = by_user.id if by_user is not None else None
+            db.flush()
+            new = Booking(coach_id=booking.coach_id, session_type_id=booking.session_type_id,
+                          couple_id=booking.couple_id, booked_by_id=booking.booked_by_id,
+                          starts_at=new_start, ends_at=end, status=BookingStatus.CONFIRMED, confirmed_at=now,
+                          replaces_id=booking.id, video_url=booking.video_url, ical_uid=uid,
+                          ical_sequence=booking.ical_sequence + 1)
+            db.add(new)
+            db.flush()
+            events.booking_rescheduled.send(booking, db=db, now=now, new=new)
+            notices.booking_notices(db, new, "rescheduled")
+            db.commit()
+    except SlotTaken as exc:
+        db.rollback()
+        exc.next_slots = _next_slots(db, coach.id, session_type, new_start, now)
+        raise
+    except SchedulingError:
+        db.rollback()
+        raise
+    except IntegrityError as exc:
+        db.rollback()
+        if not _is_overlap(exc):
+            raise
+        raise SlotTaken(_next_slots(db, coach.id, session_type, new_start, now)) from exc
+    return new
+
+
+def block_time(db: Session, coach: CoachProfile, *, start: datetime, end: datetime, now: datetime,
+               note: str = "") -> Booking:
+    """Block ``[start, end)`` in the coach's calendar (a booking without a couple); commit.
+    Raises NotASlot for an empty or past range, SlotTaken when it overlaps a hold or booking."""
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise NotASlot("The end must be after the start.")
+    if end <= now:
+        raise NotASlot("That time is already past.")
+    try:
+        with immediate(db):
+            _lock_coach(db, coach.id)
+            _sweep(db, now, coach.id)
+            block = _new_booking(coach_id=coach.id, starts_at=start.astimezone(UTC), ends_at=end.astimezone(UTC),
+                                 status=BookingStatus.CONFIRMED, confirmed_at=now,
+                                 cancel_reason=None)
+            block.video_url = None
+            db.add(block)
+            db.flush()
+            db.commit()
+    except IntegrityError as exc:
+        db.rollback()
+        if not _is_overlap(exc):
+            raise
+        raise SlotTaken() from exc
+    return block
+
+
+def mark_attendance(db: Session, booking: Booking, outcome: str, now: datetime) -> Booking:
+    """Mark a started confirmed session ``complete`` or ``no_show``; commit. NotChangeable otherwise."""
+    if outcome not in ("complete", "no_show"):
+        raise NotChangeable()
+    try:
+        _move(booking, outcome, now)
+        db.commit()
+    except SchedulingError:
+        db.rollback()
+        raise
+    return booking
+
+
+def bookings_in_week(db: Session, coach_id: int, start: datetime, end: datetime) -> list[Booking]:
+    """The coach's bookings and holds (any status but expired) starting in ``[start, end)``."""
+    return list(db.scalars(select(Booking).where(
+        Booking.coach_id == coach_id, Booking.starts_at >= start, Booking.starts_at < end,
+        Booking.status != BookingStatus.EXPIRED).order_by(Booking.starts_at)))
+
+
+def visible_booking(db: Session, user: User, booking_id: int) -> Booking:
+    """A booking the user may act on: their couple's (clients) or their own (coaches); else NotFound."""
+    booking = db.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    coach = coach_of_user(db, user.id)
+    if coach is not None and booking.coach_id == coach.id:
+        return booking
+    couple = couple_of_user(db, user.id)
+    if booking.couple_id is None or couple is None or couple.id != booking.couple_id:
+        raise NotFound()
+    session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
+    if session_type is not None and session_type.kind == SessionKind.INDIVIDUAL and booking.booked_by_id != user.id:
+        raise NotFound()  # an individual session is the booking partner's own business
+    return booking

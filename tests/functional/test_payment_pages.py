@@ -1,0 +1,119 @@
+"""The client's payment pages over HTTP: checkout, the success page, ownership, provider errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coaching import db
+from coaching.payments import services
+from coaching.payments.models import Payment
+from coaching.scheduling.models import BookingStatus
+from tests.conftest import csrf_token
+from tests.payment_data import count, create_world, fresh, place, standin, stripe_config  # noqa: F401
+from tests.stripe_standin import make_event
+
+
+@pytest.fixture
+def config_overrides(standin):
+    return stripe_config(standin)
+
+
+@pytest.fixture
+def world(dbs, frozen_clock):
+    return create_world()
+
+
+def test_paying_redirects_to_checkout_and_the_success_page_waits_for_the_webhook(client, login_as, standin, world,
+                                                                              frozen_clock):
+    booking = place(world, world.partner_a, frozen_clock())
+    login_as(world.partner_a)
+    page = client.get(f"/pay/{booking.id}")
+    assert page.status_code == 200 and "Pay $120.00" in page.get_data(as_text=True)
+    assert standin.base in page.headers["Content-Security-Policy"].split("form-action")[1]
+
+    response = client.post(f"/pay/{booking.id}", data={"csrf_token": csrf_token(client, f"/pay/{booking.id}")})
+
+    assert response.status_code == 303
+    [session] = standin.sessions.values()
+    assert response.headers["Location"] == session["url"]
+    success = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+    path = success.split("://", 1)[1].split("/", 1)[1]
+    waiting = client.get("/" + path)
+    text = waiting.get_data(as_text=True)
+    assert "Confirming your payment" in text and 'http-equiv="refresh"' in text  # the redirect proves nothing
+
+    body, headers = standin.signed(make_event("checkout.session.completed", standin.complete(session["id"])))
+    assert client.post("/webhooks/stripe", data=body, headers=headers).status_code == 200
+
+    done = client.get("/" + path).get_data(as_text=True)
+    assert "Your session is confirmed" in done and 'http-equiv="refresh"' not in done
+
+
+def test_another_couple_cannot_open_or_pay_for_the_hold(client, login_as, standin, world, frozen_clock):
+    booking = place(world, world.partner_a, frozen_clock())
+    login_as(world.other)
+    assert client.get(f"/pay/{booking.id}").status_code == 404
+    assert client.get(f"/pay/{booking.id}/done").status_code == 404
+    token = csrf_token(client, "/account/settings")
+    assert client.post(f"/pay/{booking.id}", data={"csrf_token": token}).status_code == 404
+    assert standin.sessions == {}
+
+
+@pytest.mark.parametrize("failure", ["500", "timeout"])
+def test_provider_failure_shows_a_clear_message_and_keeps_the_hold(client, login_as, standin, world, frozen_clock,
+                                                                   failure):
+    booking = place(world, world.partner_a, frozen_clock())
+    login_as(world.partner_a)
+    token = csrf_token(client, f"/pay/{booking.id}")
+    if failure == "500":
+        standin.fail_with = 500
+    else:
+        standin.hang_seconds = 3
+
+    response = client.post(f"/pay/{booking.id}", data={"csrf_token": token})
+
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "You have not been charged" in text and "Traceback" not in text
+    assert re.search(r'<button type="submit">Pay \$120.00</button>', text)  # a way to retry
+    assert count(Payment) == 0 and fresh(booking).status == BookingStatus.HELD
+
+
+def test_expired_hold_gets_a_conflict_and_a_way_back(client, login_as, standin, world, frozen_clock):
+    booking = place(world, world.partner_a, frozen_clock())
+    login_as(world.partner_a)
+    token = csrf_token(client, f"/pay/{booking.id}")
+    frozen_clock.advance(hours=1)
+    response = client.post(f"/pay/{booking.id}", data={"csrf_token": token})
+    assert response.status_code == 409 and "Please choose a time again" in response.get_data(as_text=True)
+    assert standin.sessions == {}
+
+
+def test_webhook_is_the_only_route_without_csrf(app):
+    from coaching.extensions import csrf
+
+    exempt = {name for name in csrf._exempt_views}
+    assert exempt == {"coaching.payments.views.stripe_webhook"}
+
+
+
+class TestManual:
+    @pytest.fixture
+    def config_overrides(self):
+        return {}
+
+    def test_manual_provider_books_with_an_invoice(self, client, login_as, world, frozen_clock):
+        booking = place(world, world.partner_b, frozen_clock())
+        login_as(world.partner_b)
+        page = client.get(f"/pay/{booking.id}").get_data(as_text=True)
+        assert "Book and pay by invoice" in page
+        response = client.post(f"/pay/{booking.id}", data={"csrf_token": csrf_token(client, f"/pay/{booking.id}")})
+        assert response.status_code == 303
+        done = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Your session is confirmed" in done and "invoice" in done
+        assert services.payment_for_booking(db.session, booking.id).status.value == "invoiced"
+
+    def test_manual_provider_has_no_webhook(self, client, world):
+        assert client.post("/webhooks/stripe", data="{}").status_code == 404
