@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-__pure__ = True
-
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+__pure__ = True
 
 Interval = tuple[datetime, datetime]
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

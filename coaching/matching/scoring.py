@@ -8,8 +8,6 @@ why someone was not proposed.
 
 from __future__ import annotations
 
-__pure__ = True
-
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from coaching.matching.overlap import merge
+
+__pure__ = True
 
 Interval = tuple[datetime, datetime]
 
