@@ -69,6 +69,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     queue.huey.immediate = app.config["TASKS_MODE"] == "inline"
+    from coaching.scheduling import slot_cache
+
+    slot_cache.clear()  # a new app (and in tests, a new database) starts with no cached slots
     queue.set_app_factory(lambda: app)
 
 

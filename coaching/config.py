@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +21,18 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _crisis_resources(raw: str) -> list[dict[str, str]]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"CRISIS_RESOURCES is not valid JSON: {exc}") from exc
+    if not isinstance(value, list) or not value or not all(
+            isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("contact"), str)
+            for item in value):
+        raise ConfigError('CRISIS_RESOURCES must be a JSON list of {"name": ..., "contact": ...}.')
+    return [{"name": item["name"], "contact": item["contact"]} for item in value]
 
 
 def _dev_secret_key() -> str:
@@ -95,6 +108,12 @@ class Config:
         # Scheduling: how long a hold blocks a slot, how late a client may cancel or move a
         # booking, and the video room of each booking ({token} is unguessable).
         self.HOLD_MINUTES = int(env.get("HOLD_MINUTES", 15))
+        # Crisis lines shown to a partner whose safety screen is positive: a JSON list of
+        # {"name": ..., "contact": ...}; unset keeps the built-in US/UK list.
+        if env.get("CRISIS_RESOURCES"):
+            self.CRISIS_RESOURCES = _crisis_resources(env["CRISIS_RESOURCES"])
+        # Seconds another process may serve a cached public slot list (0: no cache).
+        self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
         self.VIDEO_URL_TEMPLATE = env.get("VIDEO_URL_TEMPLATE", "https://meet.jit.si/tandem-{token}")
         # Payments: Stripe when both keys are set, else the manual (invoice) provider.
@@ -137,5 +156,6 @@ class TestConfig(Config):
         self.TASKS_MODE = "inline"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PASSWORD_HASH_FAST = True
+        self.SLOTS_CACHE_SECONDS = 0.0
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -11,8 +11,13 @@ def all_zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"])
 
 
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(all_zones())
+
+
 def is_valid_zone(name: str) -> bool:
-    if not name or name not in set(all_zones()):
+    if not name or name not in _zone_set():
         return False
     try:
         ZoneInfo(name)

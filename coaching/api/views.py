@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 
 from coaching import clock, db
 from coaching.extensions import csrf
-from coaching.scheduling import services
+from coaching.scheduling import services, slot_cache
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
 from coaching.timezones import is_valid_zone
 
@@ -101,6 +101,11 @@ def slots(coach_id: int):
         return api_error(422, "invalid_range", "end must not be before start.", "end")
     if (last - first).days > MAX_RANGE_DAYS:
         return api_error(422, "range_too_long", f"start and end may be at most {MAX_RANGE_DAYS} days apart.", "end")
+    ttl = float(current_app.config["SLOTS_CACHE_SECONDS"])
+    key = (coach_id, slug, first.isoformat(), last.isoformat(), zone)
+    cached = slot_cache.get(key, ttl)
+    if cached is not None:
+        return current_app.response_class(cached, mimetype="application/json")
     try:
         _coach, session_type = services.bookable_session_type(db.session, coach_id, slug)
     except services.NotFound as exc:
@@ -109,8 +114,10 @@ def slots(coach_id: int):
     start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     found = services.free_slots(db.session, coach_id, session_type, start, end, clock.now())
-    return jsonify(coach_id=coach_id, session_type=session_type.slug, timezone=zone,
-                   slots=[_slot_json(s, zone) for s in found])
+    response = jsonify(coach_id=coach_id, session_type=session_type.slug, timezone=zone,
+                       slots=[_slot_json(s, zone) for s in found])
+    slot_cache.put(key, response.get_data(), ttl)
+    return response
 
 
 # --- bookings --------------------------------------------------------------------------------

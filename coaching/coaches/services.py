@@ -15,6 +15,7 @@ from coaching.accounts.services import find_user
 from coaching import clock
 from coaching.coaches.catalog import Catalog, CatalogError, CoachSpec, SessionTypeSpec, parse_catalog
 from coaching.coaches.models import CoachProfile
+from coaching.intake.models import Couple
 from coaching.scheduling.models import AvailabilityRule, SessionKind, SessionType, TimeOff
 
 
@@ -116,3 +117,8 @@ def _upsert_coach(db: Session, spec: CoachSpec, types: dict[str, SessionType]) -
 
 def list_public_coaches(db: Session) -> list[CoachProfile]:
     return list(db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True)).order_by(User.name)))
+
+
+def assigned_couples(db: Session, coach_id: int) -> list[Couple]:
+    """The couples currently assigned to the coach, newest first."""
+    return list(db.scalars(select(Couple).where(Couple.coach_id == coach_id).order_by(Couple.created_at.desc())))

@@ -8,7 +8,7 @@ from flask_login import current_user
 from coaching import db
 from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
-from coaching.coaches.services import list_public_coaches
+from coaching.coaches.services import assigned_couples, list_public_coaches
 from coaching.security import coach_profile_of, role_required
 
 bp = Blueprint("coaches", __name__)
@@ -30,4 +30,6 @@ def profile(coach_id: int):
 @bp.get("/coach")
 @role_required(Role.COACH)
 def dashboard():
-    return render_template("coaches/dashboard.html", coach=coach_profile_of(current_user))
+    coach = coach_profile_of(current_user)
+    couples = assigned_couples(db.session, coach.id) if coach else []
+    return render_template("coaches/dashboard.html", coach=coach, couples=couples)

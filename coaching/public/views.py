@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from coaching import db
+from coaching import clock, db
 from coaching.accounts.models import Role
+from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import list_public_coaches
+from coaching.scheduling.services import upcoming_for_couple
 from coaching.security import couple_of, role_required
 
 bp = Blueprint("public", __name__)
@@ -25,7 +27,10 @@ def client_home():
         return redirect(url_for("coaches.dashboard"))
     if current_user.role == Role.ADMIN:
         return redirect(url_for("admin.home"))
-    return render_template("public/client_home.html", couple=couple_of(current_user))
+    couple = couple_of(current_user)
+    coach = db.session.get(CoachProfile, couple.coach_id) if couple and couple.coach_id else None
+    upcoming = upcoming_for_couple(db.session, couple.id, clock.now()) if couple else []
+    return render_template("public/client_home.html", couple=couple, coach=coach, upcoming=upcoming)
 
 
 @bp.get("/healthz")

@@ -477,3 +477,12 @@ def visible_booking(db: Session, user: User, booking_id: int) -> Booking:
     if session_type is not None and session_type.kind == SessionKind.INDIVIDUAL and booking.booked_by_id != user.id:
         raise NotFound()  # an individual session is the booking partner's own business
     return booking
+
+
+def upcoming_for_couple(db: Session, couple_id: int, now: datetime, limit: int = 10) -> list[Booking]:
+    """The couple's held and confirmed bookings that have not ended, soonest first."""
+    return list(db.scalars(select(Booking).where(
+        Booking.couple_id == couple_id, Booking.ends_at > now,
+        or_(Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
+        .order_by(Booking.starts_at).limit(limit)))

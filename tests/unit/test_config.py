@@ -95,3 +95,14 @@ def test_test_config_never_touches_real_services() -> None:
     assert config.TESTING and config.DATABASE_URL == "sqlite://"
     assert config.TASKS_MODE == "inline" and config.RATELIMIT_STORAGE_URI == "memory://"
     assert config_module.TestConfig(MAX_CONTENT_LENGTH=10).MAX_CONTENT_LENGTH == 10
+
+
+def test_crisis_resources_come_from_the_environment_as_json():
+    from coaching.config import Config, ConfigError
+
+    custom = Config({"CRISIS_RESOURCES": '[{"name": "Lifeline (AU)", "contact": "Call 13 11 14"}]'})
+    assert custom.CRISIS_RESOURCES == [{"name": "Lifeline (AU)", "contact": "Call 13 11 14"}]
+    assert not hasattr(Config({}), "CRISIS_RESOURCES")
+    for bad in ("not json", "[]", '[{"name": 1}]', '{"name": "x", "contact": "y"}'):
+        with pytest.raises(ConfigError):
+            Config({"CRISIS_RESOURCES": bad})
