@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +47,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def str_enum(cls: type[enum.Enum], length: int = 16) -> Enum:
+    """Column type for a Python enum stored by value in a short string column.
+
+    No native database enum type, so adding a member needs no ALTER TYPE migration.
+    """
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

@@ -82,3 +82,15 @@ def fresh(obj: Any) -> Any:
     db.session.commit()
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)
+
+
+@pytest.fixture(name="config_overrides")
+def stripe_config_overrides(standin: StripeStandIn) -> dict[str, object]:
+    """Import into a test module to run its app against the Stripe stand-in."""
+    return stripe_config(standin)
+
+
+@pytest.fixture(name="world")
+def world_fixture(dbs: object, frozen_clock: object) -> World:
+    """A coach, a paid session type and a couple (import into a test module to use)."""
+    return create_world()

@@ -6,10 +6,10 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coaching.db import Base, utcnow
+from coaching.db import Base, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -29,9 +29,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     email_verified_at: Mapped[datetime | None]
     # Flask-Login stores this, not the id: rotating it ends every other session.

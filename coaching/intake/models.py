@@ -6,16 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coaching.accounts.models import User
 from coaching.crypto import EncryptedJSON, EncryptedText
-from coaching.db import Base, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+from coaching.db import Base, str_enum, utcnow
 
 
 class CoupleStatus(enum.StrEnum):
@@ -29,7 +25,7 @@ class Couple(Base):
     __tablename__ = "couples"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[CoupleStatus] = mapped_column(_enum(CoupleStatus), default=CoupleStatus.INTAKE)
+    status: Mapped[CoupleStatus] = mapped_column(str_enum(CoupleStatus, 24), default=CoupleStatus.INTAKE)
     coach_id: Mapped[int | None] = mapped_column(
         ForeignKey("coach_profiles.id", ondelete="SET NULL"), index=True
     )
@@ -186,7 +182,7 @@ class SafetyFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
-    status: Mapped[FlagStatus] = mapped_column(_enum(FlagStatus), default=FlagStatus.OPEN, index=True)
+    status: Mapped[FlagStatus] = mapped_column(str_enum(FlagStatus, 24), default=FlagStatus.OPEN, index=True)
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coaching.db import Base, utcnow
+from coaching.db import Base, str_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -31,7 +31,7 @@ class OutboxMessage(Base):
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        str_enum(OutboxStatus),
         default=OutboxStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(default=0)

@@ -6,15 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coaching.db import Base, utcnow
+from coaching.db import Base, str_enum, utcnow
 from coaching.payments.states import PaymentStatus
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
 
 class Provider(enum.StrEnum):
@@ -44,15 +40,15 @@ class Payment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose), default=Purpose.BOOKING)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, 24), default=Purpose.BOOKING)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
     purchase_id: Mapped[int | None] = mapped_column(
         ForeignKey("package_purchases.id", ondelete="SET NULL"), index=True)
     couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="SET NULL"), index=True)
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("coach_profiles.id", ondelete="SET NULL"), index=True)
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    provider: Mapped[Provider] = mapped_column(_enum(Provider))
-    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus))
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, 24))
+    status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus, 24))
     amount_cents: Mapped[int]
     refunded_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
@@ -91,7 +87,7 @@ class Refund(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     amount_cents: Mapped[int]
     reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus), default=RefundStatus.PENDING)
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus, 24), default=RefundStatus.PENDING)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -157,7 +153,7 @@ class PackagePurchase(Base):
     sessions: Mapped[int]
     price_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus), default=PurchaseStatus.PENDING)
+    status: Mapped[PurchaseStatus] = mapped_column(str_enum(PurchaseStatus, 24), default=PurchaseStatus.PENDING)
     valid_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

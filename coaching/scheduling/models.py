@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coaching.db import Base, utcnow
+from coaching.db import Base, str_enum, utcnow
 
 
 class SessionKind(enum.StrEnum):
@@ -30,7 +30,7 @@ class SessionType(Base):
     price_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     kind: Mapped[SessionKind] = mapped_column(
-        Enum(SessionKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        str_enum(SessionKind),
         default=SessionKind.JOINT,
     )
     buffer_before_min: Mapped[int] = mapped_column(default=0)
@@ -137,7 +137,7 @@ class Booking(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[BookingStatus] = mapped_column(
-        Enum(BookingStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        str_enum(BookingStatus),
         default=BookingStatus.HELD,
     )
     hold_expires_at: Mapped[datetime | None]

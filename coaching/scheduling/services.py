@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -185,6 +187,28 @@ def _is_overlap(exc: IntegrityError) -> bool:
     return "ex_bookings_no_overlap" in text or "booking_overlap" in text
 
 
+@contextmanager
+def _booking_transaction(db: Session, coach: CoachProfile, session_type: SessionType, start: datetime,
+                         now: datetime) -> Iterator[None]:
+    """The write transaction of a booking change: the write lock (SQLite) and the coach's row
+    lock (PostgreSQL), expired holds swept first. A conflict, whether found by our check or by
+    the database's constraint, ends as ``SlotTaken`` carrying the next free slots, never a 500."""
+    try:
+        with immediate(db):
+            _lock_coach(db, coach.id)
+            _sweep(db, now, coach.id)
+            yield
+    except SlotTaken as exc:
+        db.rollback()
+        exc.next_slots = _next_slots(db, coach.id, session_type, start, now)
+        raise
+    except IntegrityError as exc:
+        db.rollback()
+        if not _is_overlap(exc):
+            raise
+        raise SlotTaken(_next_slots(db, coach.id, session_type, start, now)) from exc
+
+
 def _sweep(db: Session, now: datetime, coach_id: int | None = None) -> int:
     """Expire every hold past its expiry (of one coach, or all), announcing each; no commit."""
     query = select(Booking).where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
@@ -253,31 +277,19 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
         raise NotAllowed("Booking opens once you have started the questionnaire.")
     if session_type.kind == SessionKind.JOINT and couple.joint_booking_blocked:
         raise JointBookingBlocked()
-    try:
-        with immediate(db):
-            _lock_coach(db, coach.id)
-            _sweep(db, now, coach.id)
-            end = _require_slot(db, coach, session_type, start, now)
-            booking = _new_booking(
-                coach_id=coach.id, session_type_id=session_type.id, couple_id=couple.id, booked_by_id=user.id,
-                starts_at=start, ends_at=end, status=BookingStatus.HELD,
-                hold_expires_at=now + timedelta(minutes=int(current_app.config.get("HOLD_MINUTES", 15))))
-            db.add(booking)
-            db.flush()
-            if session_type.is_free:
-                _confirm(db, booking, now)
-            else:
-                events.hold_placed.send(booking, db=db, now=now)
-            db.commit()
-    except SlotTaken as exc:
-        exc.next_slots = _next_slots(db, coach.id, session_type, start, now)
-        db.rollback()
-        raise
-    except IntegrityError as exc:
-        db.rollback()
-        if not _is_overlap(exc):
-            raise
-        raise SlotTaken(_next_slots(db, coach.id, session_type, start, now)) from exc
+    with _booking_transaction(db, coach, session_type, start, now):
+        end = _require_slot(db, coach, session_type, start, now)
+        booking = _new_booking(
+            coach_id=coach.id, session_type_id=session_type.id, couple_id=couple.id, booked_by_id=user.id,
+            starts_at=start, ends_at=end, status=BookingStatus.HELD,
+            hold_expires_at=now + timedelta(minutes=int(current_app.config.get("HOLD_MINUTES", 15))))
+        db.add(booking)
+        db.flush()
+        if session_type.is_free:
+            _confirm(db, booking, now)
+        else:
+            events.hold_placed.send(booking, db=db, now=now)
+        db.commit()
     return booking
 
 
@@ -376,42 +388,27 @@ def reschedule_booking(db: Session, booking: Booking, *, new_start: datetime, no
     coach = db.get(CoachProfile, booking.coach_id)
     if session_type is None or coach is None:
         raise NotChangeable()
-    try:
-        with immediate(db):
-            _lock_coach(db, coach.id)
-            db.refresh(booking)
-            _sweep(db, now, coach.id)
-            if not by_coach:
-                _client_may_change(booking, now)
-            _move(booking, "reschedule", now)
-            end = _require_slot(db, coach, session_type, new_start, now, exclude_id=booking.id)
-            uid = booking.ical_uid
-            booking.ical_uid = f"{booking.id}.{uid}"[:100]  # the chain's UID moves to the new booking
-            booking.cancelled_at, booking.cancel_reason = now, "rescheduled"
-            booking.cancelled_by_id = by_user.id if by_user is not None else None
-            db.flush()
-            new = Booking(coach_id=booking.coach_id, session_type_id=booking.session_type_id,
-                          couple_id=booking.couple_id, booked_by_id=booking.booked_by_id,
-                          starts_at=new_start, ends_at=end, status=BookingStatus.CONFIRMED, confirmed_at=now,
-                          replaces_id=booking.id, video_url=booking.video_url, ical_uid=uid,
-                          ical_sequence=booking.ical_sequence + 1)
-            db.add(new)
-            db.flush()
-            events.booking_rescheduled.send(booking, db=db, now=now, new=new)
-            notices.booking_notices(db, new, "rescheduled")
-            db.commit()
-    except SlotTaken as exc:
-        db.rollback()
-        exc.next_slots = _next_slots(db, coach.id, session_type, new_start, now)
-        raise
-    except SchedulingError:
-        db.rollback()
-        raise
-    except IntegrityError as exc:
-        db.rollback()
-        if not _is_overlap(exc):
-            raise
-        raise SlotTaken(_next_slots(db, coach.id, session_type, new_start, now)) from exc
+    with _booking_transaction(db, coach, session_type, new_start, now):
+        db.refresh(booking)
+        if not by_coach:
+            _client_may_change(booking, now)
+        _move(booking, "reschedule", now)
+        end = _require_slot(db, coach, session_type, new_start, now, exclude_id=booking.id)
+        uid = booking.ical_uid
+        booking.ical_uid = f"{booking.id}.{uid}"[:100]  # the chain's UID moves to the new booking
+        booking.cancelled_at, booking.cancel_reason = now, "rescheduled"
+        booking.cancelled_by_id = by_user.id if by_user is not None else None
+        db.flush()
+        new = Booking(coach_id=booking.coach_id, session_type_id=booking.session_type_id,
+                      couple_id=booking.couple_id, booked_by_id=booking.booked_by_id,
+                      starts_at=new_start, ends_at=end, status=BookingStatus.CONFIRMED, confirmed_at=now,
+                      replaces_id=booking.id, video_url=booking.video_url, ical_uid=uid,
+                      ical_sequence=booking.ical_sequence + 1)
+        db.add(new)
+        db.flush()
+        events.booking_rescheduled.send(booking, db=db, now=now, new=new)
+        notices.booking_notices(db, new, "rescheduled")
+        db.commit()
     return new
 
 

@@ -13,18 +13,8 @@ from coaching.payments import services
 from coaching.payments.models import Package, Refund
 from coaching.payments.states import PaymentStatus
 from tests.conftest import csrf_token
-from tests.payment_data import create_world, fresh, place, standin, stripe_config  # noqa: F401
+from tests.payment_data import fresh, place, standin, world_fixture, stripe_config_overrides  # noqa: F401 (fixtures)
 from tests.stripe_standin import make_event
-
-
-@pytest.fixture
-def config_overrides(standin):
-    return stripe_config(standin)
-
-
-@pytest.fixture
-def world(dbs, frozen_clock):
-    return create_world()
 
 
 @pytest.fixture

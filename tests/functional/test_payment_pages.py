@@ -11,18 +11,8 @@ from coaching.payments import services
 from coaching.payments.models import Payment
 from coaching.scheduling.models import BookingStatus
 from tests.conftest import csrf_token
-from tests.payment_data import count, create_world, fresh, place, standin, stripe_config  # noqa: F401
+from tests.payment_data import count, fresh, place, standin, world_fixture, stripe_config_overrides  # noqa: F401 (fixtures)
 from tests.stripe_standin import make_event
-
-
-@pytest.fixture
-def config_overrides(standin):
-    return stripe_config(standin)
-
-
-@pytest.fixture
-def world(dbs, frozen_clock):
-    return create_world()
 
 
 def test_paying_redirects_to_checkout_and_the_success_page_waits_for_the_webhook(client, login_as, standin, world,

@@ -12,13 +12,8 @@ from coaching.payments import credits, ledger, packages, services
 from coaching.payments.models import CreditEntry, PackagePurchase, Payment
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import BookingStatus
-from tests.payment_data import SLOT, count, create_world, emails, fresh, place, standin, stripe_config  # noqa: F401
+from tests.payment_data import SLOT, count, emails, fresh, place, standin, stripe_config, world_fixture  # noqa: F401 (fixtures)
 from tests.stripe_standin import make_event
-
-
-@pytest.fixture
-def world(dbs, frozen_clock):
-    return create_world()
 
 
 def define_package(world):

@@ -14,18 +14,8 @@ from coaching.payments.models import Payment, Refund
 from coaching.payments.policy import RefundPolicy
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import BookingStatus
-from tests.payment_data import SLOT, count, create_world, emails, fresh, place, standin, stripe_config  # noqa: F401
+from tests.payment_data import SLOT, count, emails, fresh, place, standin, world_fixture, stripe_config_overrides  # noqa: F401 (fixtures)
 from tests.stripe_standin import make_event
-
-
-@pytest.fixture
-def config_overrides(standin):
-    return stripe_config(standin)
-
-
-@pytest.fixture
-def world(dbs, frozen_clock):
-    return create_world()
 
 
 def paid_booking(client, standin, world, frozen_clock):

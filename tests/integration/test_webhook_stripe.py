@@ -20,19 +20,10 @@ from coaching.payments import services
 from coaching.payments.models import Payment, Refund, RefundStatus, StripeEvent
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import BookingStatus
-from tests.payment_data import (SLOT, WEBHOOK_SECRET, count, create_world, emails, fresh, place, standin,  # noqa: F401
-                                stripe_config)
+from tests.payment_data import (  # noqa: F401 (fixtures)
+    SLOT, WEBHOOK_SECRET, count, emails, fresh, place, standin,
+    stripe_config_overrides, world_fixture)
 from tests.stripe_standin import make_event
-
-
-@pytest.fixture
-def config_overrides(standin):
-    return stripe_config(standin)
-
-
-@pytest.fixture
-def world(dbs, frozen_clock):
-    return create_world()
 
 
 def checkout(world, frozen_clock, user=None):
