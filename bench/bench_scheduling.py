@@ -5,8 +5,9 @@
    loads bookings near the window).
 2. ``GET /api/v1/coaches/<id>/slots`` (14 days) under gunicorn, 2 sync workers, PostgreSQL, 16
    concurrent connections from Python threads on 127.0.0.1, as a ratio to a bare Flask JSON
-   endpoint (bench/bare_app.py) served the same way in the same run.
-3. Growth: the same endpoint after the history grows tenfold (~50,000 past bookings).
+   endpoint (bench/bare_app.py) served the same way in the same run: once as deployed (the
+   short-lived slot cache on) and once with SLOTS_CACHE_SECONDS=0 (every request computed).
+3. Growth: the uncached endpoint after the history grows tenfold (~50,000 past bookings).
 Bounded: each load phase runs for LOAD_SECONDS or MAX_REQUESTS, whichever comes first.
 """
 
@@ -196,22 +197,28 @@ def bench_http() -> None:
         results = {}
         for past in (5_000, 50_000):
             seed(url, past, now)
-            bare_port, app_port = free_port(), free_port()
-            bare, tandem = serve("bench.bare_app:app", bare_port, env), serve("app:app", app_port, env)
+            bare_port, app_port, cold_port = free_port(), free_port(), free_port()
+            bare = serve("bench.bare_app:app", bare_port, env)
+            tandem = serve("app:app", app_port, env)  # default SLOTS_CACHE_SECONDS (2 s)
+            uncached = serve("app:app", cold_port, {**env, "SLOTS_CACHE_SECONDS": "0"})
             try:
                 load(bare_port, "/api/v1/bare")  # warm-up, not counted
                 load(app_port, path)
+                load(cold_port, path)
                 bare_rps, bare_ms = load(bare_port, "/api/v1/bare")
                 slots_rps, slots_ms = load(app_port, path)
+                cold_rps, cold_ms = load(cold_port, path)
             finally:
-                stop(bare)
-                stop(tandem)
-            results[past] = (slots_rps, slots_ms)
-            print(f"history {past:>6}: slots endpoint {slots_rps:7.1f} req/s (median {slots_ms:.1f} ms), "
-                  f"bare Flask {bare_rps:7.1f} req/s (median {bare_ms:.1f} ms), ratio {slots_rps / bare_rps:.2f}",
-                  flush=True)
+                for proc in (bare, tandem, uncached):
+                    stop(proc)
+            results[past] = (cold_rps, cold_ms)
+            print(f"history {past:>6}: bare Flask {bare_rps:7.1f} req/s (median {bare_ms:.1f} ms); slots endpoint "
+                  f"{slots_rps:7.1f} req/s (median {slots_ms:.1f} ms), ratio {slots_rps / bare_rps:.2f}; "
+                  f"without the slot cache {cold_rps:7.1f} req/s (median {cold_ms:.1f} ms), "
+                  f"ratio {cold_rps / bare_rps:.2f}", flush=True)
         growth = results[50_000][1] / results[5_000][1]
-        print(f"growth of the slots endpoint's median time when history grows 10x: {growth:.2f}x", flush=True)
+        print(f"growth of the uncached slots endpoint's median time when history grows 10x: {growth:.2f}x",
+              flush=True)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
