@@ -23,6 +23,17 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _json_object(raw: str, name: str) -> dict[str, float]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values()):
+        raise ConfigError(f"{name} must be a JSON object of non-negative numbers.")
+    return {str(k): float(v) for k, v in value.items()}
+
+
 def _crisis_resources(raw: str) -> list[dict[str, str]]:
     try:
         value = json.loads(raw)
@@ -112,6 +123,10 @@ class Config:
         # {"name": ..., "contact": ...}; unset keeps the built-in US/UK list.
         if env.get("CRISIS_RESOURCES"):
             self.CRISIS_RESOURCES = _crisis_resources(env["CRISIS_RESOURCES"])
+        # Matching: the weight of each named score part (JSON, e.g. {"availability": 4}; parts
+        # not named keep their defaults) and the session type a new couple books first.
+        self.MATCH_WEIGHTS = _json_object(env.get("MATCH_WEIGHTS", "{}"), "MATCH_WEIGHTS")
+        self.MATCH_SESSION_TYPE = env.get("MATCH_SESSION_TYPE", "consultation")
         # Seconds another process may serve a cached public slot list (0: no cache).
         self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -122,3 +123,30 @@ def list_public_coaches(db: Session) -> list[CoachProfile]:
 def assigned_couples(db: Session, coach_id: int) -> list[Couple]:
     """The couples currently assigned to the coach, newest first."""
     return list(db.scalars(select(Couple).where(Couple.coach_id == coach_id).order_by(Couple.created_at.desc())))
+
+
+PROFILE_FIELDS = ("bio", "languages", "specialties", "approaches", "formats", "gender",
+                  "lgbtq_affirming", "faith_based")
+ADMIN_FIELDS = ("accepting_new", "max_active_couples", "safety_trained")
+
+
+def update_profile(db: Session, profile: CoachProfile, changes: dict[str, object], *, by_admin: bool) -> None:
+    """Save a coach's profile; only admins may change intake, capacity and safety training."""
+    allowed = PROFILE_FIELDS + (ADMIN_FIELDS if by_admin else ())
+    for field in allowed:
+        if field in changes:
+            value = changes[field]
+            setattr(profile, field, (value or None) if field == "gender" else value)
+    db.commit()
+
+
+def next_open_times(db: Session, profile: CoachProfile, now: datetime, count: int = 3) -> list[tuple[str, datetime]]:
+    """The next few bookable starts of the coach's first offered session type (next 21 days)."""
+    from coaching.scheduling.services import free_slots
+
+    offered = [t for t in profile.session_types if t.active]
+    if not offered:
+        return []
+    session_type = min(offered, key=lambda t: (t.price_cents, t.id))
+    found = free_slots(db, profile.id, session_type, now, now + timedelta(days=21), now)
+    return [(session_type.name, start) for start, _end in found[:count]]

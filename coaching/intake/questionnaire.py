@@ -35,6 +35,9 @@ LANGUAGES = (("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "Ger
              ("pt", "Portuguese"), ("it", "Italian"), ("zh", "Chinese"), ("ja", "Japanese"),
              ("ko", "Korean"), ("ar", "Arabic"), ("hi", "Hindi"), ("ru", "Russian"),
              ("nl", "Dutch"), ("pl", "Polish"), ("tr", "Turkish"))
+APPROACHES = (("gottman", "Gottman method"), ("eft", "Emotionally focused (EFT)"), ("imago", "Imago"),
+              ("solution_focused", "Solution-focused"))
+GENDERS = (("female", "Woman"), ("male", "Man"), ("non_binary", "Non-binary"))
 CONCERNS = (("infidelity", "Emotional infidelity or affair recovery"), ("communication", "Communication"),
             ("trust", "Trust"), ("intimacy", "Intimacy"), ("conflict", "Conflict"),
             ("parenting", "Parenting"), ("life_transitions", "Life transitions"),
@@ -158,17 +161,13 @@ V1 = Questionnaire(
             Question("goals", "long_text", "Our goals"),
         )),
         Step("preferences", "Your coach", "What matters to you in a coach. All optional.", (
-            Question("coach_gender", "choice", "Coach's gender", (
-                ("any", "No preference"), ("female", "Woman"), ("male", "Man"), ("non_binary", "Non-binary"))),
+            Question("coach_gender", "choice", "Coach's gender", (("any", "No preference"), *GENDERS)),
             Question("coach_language", "choice", "Language of the sessions", (("any", "No preference"), *LANGUAGES)),
             Question("faith_based", "choice", "Faith-based coaching", (
                 ("any", "No preference"), ("yes", "Yes, please"), ("no", "No, please"))),
             Question("lgbtq_affirming", "choice", "LGBTQ+ affirming coach", (
                 ("any", "No preference"), ("yes", "Important to us"))),
-            Question("approach", "choice", "Approach", (
-                ("any", "No preference / not sure"), ("gottman", "Gottman method"),
-                ("eft", "Emotionally focused (EFT)"), ("imago", "Imago"),
-                ("solution_focused", "Solution-focused"))),
+            Question("approach", "choice", "Approach", (("any", "No preference / not sure"), *APPROACHES)),
             Question("format", "choice", "Sessions", (
                 ("either", "Either"), ("video", "By video"), ("in_person", "In person"))),
             Question("budget", "choice", "Budget per session", (

@@ -106,3 +106,13 @@ def test_crisis_resources_come_from_the_environment_as_json():
     for bad in ("not json", "[]", '[{"name": 1}]', '{"name": "x", "contact": "y"}'):
         with pytest.raises(ConfigError):
             Config({"CRISIS_RESOURCES": bad})
+
+
+def test_match_weights_come_from_the_environment_and_are_checked():
+    from coaching.config import Config, ConfigError
+
+    assert Config({"MATCH_WEIGHTS": '{"availability": 5}'}).MATCH_WEIGHTS == {"availability": 5.0}
+    assert Config({}).MATCH_WEIGHTS == {}
+    for bad in ("[1]", '{"load": -1}', '{"load": "x"}', "nope"):
+        with pytest.raises(ConfigError):
+            Config({"MATCH_WEIGHTS": bad})
