@@ -138,8 +138,12 @@ def shared_language(needs: CoupleNeeds, coach: CoachOffer) -> frozenset[str]:
     return needs.languages_a & needs.languages_b & coach.languages
 
 
-def exclusion(needs: CoupleNeeds, coach: CoachOffer) -> str | None:
-    """The first hard filter ``coach`` fails for ``needs``, or None when the coach is eligible."""
+def exclusion(needs: CoupleNeeds, coach: CoachOffer, *, require_open_slots: bool = True) -> str | None:
+    """The first hard filter ``coach`` fails for ``needs``, or None when the coach is eligible.
+
+    ``require_open_slots=False`` checks everything but availability (to skip computing slots
+    for coaches that fail anyway).
+    """
     if not coach.accepting_new:
         return "not accepting new couples"
     if coach.active_couples >= coach.max_active_couples:
@@ -156,7 +160,7 @@ def exclusion(needs: CoupleNeeds, coach: CoachOffer) -> str | None:
         return "above your budget"
     if needs.safety_flagged and not (coach.safety_trained and coach.offers_individual):
         return "not trained for this situation"
-    if not coach.open_slots:
+    if require_open_slots and not coach.open_slots:
         return "no open times in the next three weeks"
     return None
 

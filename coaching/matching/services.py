@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -107,16 +107,18 @@ def open_slots_batch(db: Session, coach_ids: list[int], session_type: SessionTyp
     zones = {cid: zone for cid, zone in db.execute(
         select(CoachProfile.id, CoachProfile.timezone).where(CoachProfile.id.in_(coach_ids)))}
     weekly: dict[int, list[engine.WeeklyHours]] = defaultdict(list)
-    for r in db.scalars(select(AvailabilityRule).where(AvailabilityRule.coach_id.in_(coach_ids))):
+    for r in db.execute(select(AvailabilityRule.coach_id, AvailabilityRule.weekday, AvailabilityRule.start_time,
+                               AvailabilityRule.end_time).where(AvailabilityRule.coach_id.in_(coach_ids))):
         weekly[r.coach_id].append(engine.WeeklyHours(r.weekday, r.start_time, r.end_time))
     overrides: dict[int, list[engine.DateHours]] = defaultdict(list)
     first_day, last_day = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
-    for o in db.scalars(select(DateOverride).where(DateOverride.coach_id.in_(coach_ids),
-                                                   DateOverride.on_date.between(first_day, last_day))):
+    for o in db.execute(select(DateOverride.coach_id, DateOverride.on_date, DateOverride.start_time,
+                               DateOverride.end_time).where(DateOverride.coach_id.in_(coach_ids),
+                                                            DateOverride.on_date.between(first_day, last_day))):
         overrides[o.coach_id].append(engine.DateHours(o.on_date, o.start_time, o.end_time))
     days_off: dict[int, list[engine.DaysOff]] = defaultdict(list)
-    for t in db.scalars(select(TimeOff).where(TimeOff.coach_id.in_(coach_ids), TimeOff.end_date >= first_day,
-                                              TimeOff.start_date <= last_day)):
+    for t in db.execute(select(TimeOff.coach_id, TimeOff.start_date, TimeOff.end_date).where(
+            TimeOff.coach_id.in_(coach_ids), TimeOff.end_date >= first_day, TimeOff.start_date <= last_day)):
         days_off[t.coach_id].append(engine.DaysOff(t.start_date, t.end_date))
     busy: dict[int, list[engine.Busy]] = defaultdict(list)
     margin = timedelta(days=1)
@@ -146,10 +148,10 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
     profiles = db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True))
                           .options(selectinload(CoachProfile.session_types))).all()
     active = _active_couples(db)
-    placeholder = ((now, now),)  # filters other than availability, checked before computing slots
-    eligible = [p for p in profiles if exclusion(needs, _offer(p, session_type, active.get(p.id, 0), placeholder)) is None]
-    slots = open_slots_batch(db, [p.id for p in eligible], session_type, now, now + WINDOW, now) if session_type else {}
-    offers = [_offer(p, session_type, active.get(p.id, 0), tuple(slots.get(p.id, ()))) for p in profiles]
+    offers = [_offer(p, session_type, active.get(p.id, 0), ()) for p in profiles]
+    eligible = [o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None]
+    slots = open_slots_batch(db, eligible, session_type, now, now + WINDOW, now) if session_type else {}
+    offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
 
 

@@ -168,6 +168,18 @@ def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, du
                  step: timedelta, earliest: datetime, latest: datetime,
                  busy_starts: list[datetime], busy_ends: list[datetime]) -> list[Slot]:
     range_end = _edge_to_utc(day, end_wall, zone)
+    first = local_to_utc(day, start_wall, zone)
+    if first is not None and first.astimezone(zone).utcoffset() == range_end.astimezone(zone).utcoffset():
+        # No clock change inside the range: steps of wall time are steps of UTC time.
+        return _steady_range_slots(first, range_end, duration, step, earliest, latest, busy_starts, busy_ends)
+    return _wall_clock_range_slots(day, start_wall, end_wall, zone, range_end, duration, step, earliest, latest,
+                                   busy_starts, busy_ends)
+
+
+def _wall_clock_range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, range_end: datetime,
+                            duration: timedelta, step: timedelta, earliest: datetime, latest: datetime,
+                            busy_starts: list[datetime], busy_ends: list[datetime]) -> list[Slot]:
+    """Candidate starts stepped through local wall time, each converted on its own (clock-change days)."""
     wall = datetime.combine(day, start_wall)
     wall_end = datetime.combine(day, end_wall)
     out: list[Slot] = []
@@ -182,6 +194,24 @@ def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, du
         if _overlaps_busy(start, end, busy_starts, busy_ends):
             continue
         out.append((start, end))
+    return out
+
+
+def _steady_range_slots(first: datetime, range_end: datetime, duration: timedelta, step: timedelta,
+                        earliest: datetime, latest: datetime, busy_starts: list[datetime],
+                        busy_ends: list[datetime]) -> list[Slot]:
+    """``_range_slots`` for a range with one UTC offset throughout: plain UTC arithmetic."""
+    out: list[Slot] = []
+    start = first
+    if earliest > first:  # jump to the first step on or after `earliest`
+        start = first + step * -((first - earliest) // step)
+    while start < latest:
+        end = start + duration
+        if end > range_end:
+            break
+        if not _overlaps_busy(start, end, busy_starts, busy_ends):
+            out.append((start, end))
+        start += step
     return out
 
 
