@@ -52,18 +52,11 @@ def choose():
     except services.MatchingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("matching.proposals"))
-    flash("Your coach is chosen. Now pick a time for your free consultation.", "success")
-    return redirect(booking_url(assignment.coach_id))
-
-
-def booking_url(coach_id: int) -> str:
-    from flask import current_app
-
-    endpoint = current_app.config.get("MATCH_BOOKING_ENDPOINT", "scheduling.book")
-    try:
-        return url_for(endpoint, coach_id=coach_id, slug=current_app.config.get("MATCH_SESSION_TYPE", "consultation"))
-    except Exception:  # noqa: BLE001 - booking pages not installed: show the coach instead
-        return url_for("coaches.profile", coach_id=coach_id)
+    flash("Your coach is chosen. Now pick a time for your first session.", "success")
+    first = services.matching_session_type(db.session, couple.joint_booking_blocked)
+    if first is None:
+        return redirect(url_for("coaches.profile", coach_id=assignment.coach_id))
+    return redirect(url_for("scheduling.book", coach_id=assignment.coach_id, slug=first.slug))
 
 
 @bp.post("/match/none-fit")

@@ -29,7 +29,7 @@ def client_home():
         return redirect(url_for("admin.home"))
     couple = couple_of(current_user)
     coach = db.session.get(CoachProfile, couple.coach_id) if couple and couple.coach_id else None
-    upcoming = upcoming_for_couple(db.session, couple.id, clock.now()) if couple else []
+    upcoming = upcoming_for_couple(db.session, couple.id, current_user.id, clock.now()) if couple else []
     return render_template("public/client_home.html", couple=couple, coach=coach, upcoming=upcoming)
 
 

@@ -476,10 +476,14 @@ def visible_booking(db: Session, user: User, booking_id: int) -> Booking:
     return booking
 
 
-def upcoming_for_couple(db: Session, couple_id: int, now: datetime, limit: int = 10) -> list[Booking]:
-    """The couple's held and confirmed bookings that have not ended, soonest first."""
-    return list(db.scalars(select(Booking).where(
-        Booking.couple_id == couple_id, Booking.ends_at > now,
-        or_(Booking.status == BookingStatus.CONFIRMED,
-            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
+def upcoming_for_couple(db: Session, couple_id: int, viewer_id: int, now: datetime, limit: int = 10) -> list[Booking]:
+    """The couple's held and confirmed bookings that have not ended, soonest first, as the
+    partner ``viewer_id`` may see them: joint sessions, and individual sessions they booked
+    themselves (the other partner's individual sessions are their own business)."""
+    return list(db.scalars(
+        select(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
+            Booking.couple_id == couple_id, Booking.ends_at > now,
+            or_(Booking.status == BookingStatus.CONFIRMED,
+                and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)),
+            or_(SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == viewer_id))
         .order_by(Booking.starts_at).limit(limit)))

@@ -220,7 +220,7 @@ def test_couple_is_matched_with_readable_reasons_and_books_a_free_consultation_e
 
     sam.get_by_role("button", name="Choose Ana Ruiz").click()
     sam.wait_for_url(f"{live_server}/book/{coaches['Ana Ruiz']}/consultation")
-    expect(sam.get_by_text("Now pick a time for your free consultation")).to_be_visible()
+    expect(sam.get_by_text("Now pick a time for your first session")).to_be_visible()
     expect(sam.get_by_text("America/New York").first).to_be_visible()
     start, label = first_time_for_both(sam)
     assert label == local(start, "America/New_York", "%A %d %B, %H:%M") + ", suits you both"

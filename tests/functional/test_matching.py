@@ -128,7 +128,8 @@ def test_safety_flagged_couple_is_offered_only_trained_coaches_and_individual_se
     names = re.findall(r"Choose ([A-Z][a-z]+ [A-Z][a-z]+)", page)
     assert set(names) == {"Ana Ruiz", "Tara Trained"}
     ana = coaches["ana@example.com"]
-    assert choose(b, ana).status_code == 302
+    chosen = choose(b, ana)
+    assert chosen.status_code == 302 and chosen.headers["Location"] == f"/book/{ana}/individual-session"
     start = re.search(r'name="start" value="([^"]+)"', steps_page(b, f"/book/{ana}/individual-session")).group(1)
     refused = b.post(f"/book/{ana}/consultation", data={"start": start, "csrf_token": csrf_token(b, f"/book/{ana}/individual-session")})
     assert refused.status_code == 403
