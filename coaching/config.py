@@ -154,6 +154,15 @@ class Config:
             raise ConfigError("TANDEM_ENV=production needs SECRET_KEY (at least 32 characters).")
         if self.DEBUG:
             raise ConfigError("TANDEM_ENV=production must not run with the debugger on.")
+        if not self.DATA_KEYS:
+            raise ConfigError("TANDEM_ENV=production needs TANDEM_DATA_KEYS (Fernet keys, newest first).")
+        from cryptography.fernet import Fernet
+
+        try:
+            for key in self.DATA_KEYS.split(","):
+                Fernet(key.strip())
+        except (ValueError, TypeError) as exc:
+            raise ConfigError("TANDEM_DATA_KEYS must be comma-separated Fernet keys.") from exc
 
     def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in vars(self).items() if k.isupper()}

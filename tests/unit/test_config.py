@@ -10,8 +10,11 @@ from coaching.config import DEV_SECRET_PLACEHOLDER, Config, ConfigError
 REAL_KEY = "k" * 48
 
 
+PRODUCTION_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="  # test-only Fernet key
+
+
 def production(**env: str) -> Config:
-    return Config({"TANDEM_ENV": "production", **env})
+    return Config({"TANDEM_ENV": "production", "TANDEM_DATA_KEYS": PRODUCTION_DATA_KEY, **env})
 
 
 @pytest.mark.parametrize("env", [
@@ -116,3 +119,9 @@ def test_match_weights_come_from_the_environment_and_are_checked():
     for bad in ("[1]", '{"load": -1}', '{"load": "x"}', "nope"):
         with pytest.raises(ConfigError):
             Config({"MATCH_WEIGHTS": bad})
+
+
+@pytest.mark.parametrize("keys", ["", "not-a-fernet-key"])
+def test_production_refuses_to_start_without_valid_data_keys(keys: str) -> None:
+    with pytest.raises(ConfigError):
+        production(SECRET_KEY=REAL_KEY, TANDEM_DATA_KEYS=keys).validate()
