@@ -4,57 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PASSWORD
+from tests.e2e.intake_pages import NEGATIVE, consent, log_in, private_part, shared_part, where_and_when
 from tests.smtp import text_of
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/home")
-
-
-def save(page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def consent(page) -> None:
-    page.get_by_label("I agree to Tandem's terms of service.").check()
-    page.get_by_label("I have read how our answers are shared").check()
-    page.get_by_label("I agree that Tandem stores and processes sensitive information").check()
-    page.get_by_role("button", name="I agree, continue").click()
-
-
-def where_and_when(page, zone: str, blocks: list[str]) -> None:
-    assert page.get_by_role("heading", name="Where you are and when you are free").is_visible()
-    page.get_by_label("Country you live in").fill("Somewhere")
-    page.locator("#q-timezone").select_option(zone)
-    page.locator("#q-languages-en").check()
-    for block in blocks:
-        page.locator(f"#q-{block}").check()
-    save(page)
-
-
-def private_part(page, words: str, screen: dict[str, str]) -> None:
-    assert page.get_by_role("heading", name="Your own view").is_visible()
-    page.get_by_label("What is happening in your relationship, as you see it?").fill(words)
-    page.get_by_label("What do you hope for?").fill(words + " hopes")
-    page.locator("#q-commitment-unsure").check()
-    save(page)
-    for item, value in (("csi1", "3"), ("csi2", "3"), ("csi3", "2"), ("csi4", "3")):
-        page.locator(f"#q-{item}-{value}").check()
-    save(page)
-    page.get_by_label("Yes, I can answer privately").check()
-    page.get_by_role("button", name="Continue").click()
-    for question, answer in screen.items():
-        page.locator(f"#q-{question}-{answer}").check()
-    page.get_by_role("button", name="Send my answers").click()
-
-
-NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
-            "isolation": "no", "forced_sex": "no", "self_harm": "no"}
 
 
 def test_two_partners_complete_the_intake_and_only_the_one_who_screened_positive_sees_help(
@@ -67,25 +18,7 @@ def test_two_partners_complete_the_intake_and_only_the_one_who_screened_positive
     log_in(sam, live_server, "sam@example.com")
     sam.get_by_role("button", name="Start the questionnaire").click()
     consent(sam)
-    sam.get_by_label("First partner's name").fill("Sam")
-    sam.get_by_label("Second partner's name").fill("Alex")
-    sam.locator("#q-together_for-3to10").check()
-    sam.locator("#q-living_together-yes").check()
-    sam.locator("#q-children-none").check()
-    save(sam)
-    sam.get_by_label("Emotional infidelity or affair recovery").select_option("1")
-    sam.get_by_label("Trust").select_option("2")
-    save(sam)
-    for q, v in (("kind", "emotional"), ("ongoing", "no"), ("came_to_light", "discovered"), ("how_long_ago", "1to6m")):
-        sam.locator(f"#q-{q}-{v}").check()
-    save(sam)
-    sam.get_by_label("Our goals").fill("Rebuild trust <b>together</b>")
-    save(sam)
-    for q, v in (("coach_gender", "any"), ("faith_based", "any"), ("lgbtq_affirming", "any"),
-                 ("approach", "any"), ("format", "video"), ("budget", "15000")):
-        sam.locator(f"#q-{q}-{v}").check()
-    sam.locator("#q-coach_language").select_option("en")
-    save(sam)
+    shared_part(sam, goals="Rebuild trust <b>together</b>")
     where_and_when(sam, "America/Chicago", ["mon-evening", "wed-evening"])
     sam.get_by_label("Your partner's email").fill("alex@example.com")
     sam.get_by_role("button", name="Send the invitation").click()

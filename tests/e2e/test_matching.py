@@ -14,49 +14,10 @@ from sqlalchemy import select
 from coaching import db
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
-from tests.conftest import PASSWORD
+from tests.e2e.intake_pages import NEGATIVE, POSITIVE, consent, log_in, private_part, shared_part, where_and_when
+from tests.matching_data import CATALOG, WEEKDAYS
 from tests.smtp import text_of
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-EVERY_WEEKDAY = {d: [["08:00", "20:00"]] for d in WEEKDAYS}
-
-
-def coach(email: str, name: str, **kw: object) -> dict[str, object]:
-    spec: dict[str, object] = {
-        "email": email, "name": name, "timezone": "America/New_York", "languages": ["en"],
-        "specialties": ["communication"], "approaches": ["gottman"], "formats": ["video"],
-        "accepting_new": True, "safety_trained": False, "max_active_couples": 10, "bio": "",
-        "weekly_hours": EVERY_WEEKDAY, "session_types": ["consultation", "couples-session"]}
-    spec.update(kw)
-    return spec
-
-
-CATALOG = {
-    "session_types": [
-        {"slug": "consultation", "name": "Free consultation", "duration_min": 20, "price_cents": 0,
-         "currency": "usd", "kind": "joint", "min_notice_hours": 12, "horizon_days": 60},
-        {"slug": "couples-session", "name": "Couples session", "duration_min": 50, "price_cents": 15000,
-         "currency": "usd", "kind": "joint"},
-        {"slug": "individual-session", "name": "Individual session", "duration_min": 50, "price_cents": 12000,
-         "currency": "usd", "kind": "individual", "min_notice_hours": 12},
-    ],
-    "coaches": [
-        coach("ana@example.com", "Ana Ruiz", languages=["en", "es"], specialties=["infidelity", "trust"],
-              safety_trained=True, session_types=["consultation", "couples-session", "individual-session"]),
-        coach("noah@example.com", "Noah Berg", specialties=["infidelity", "communication"], safety_trained=True),
-        coach("priya@example.com", "Priya Shah", timezone="America/Chicago", specialties=["trust"]),
-        coach("dana@example.com", "Dana Lee", timezone="America/Los_Angeles", specialties=["conflict"]),
-        coach("james@example.com", "James Okafor", timezone="Europe/London"),
-        coach("closed@example.com", "Closed Coach", specialties=["infidelity", "trust", "communication"],
-              accepting_new=False),
-        coach("french@example.com", "Solo Francais", languages=["fr"], specialties=["infidelity"]),
-        coach("tara@example.com", "Tara Trained", specialties=["conflict"], safety_trained=True,
-              session_types=["individual-session"]),
-    ],
-}
-NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
-            "isolation": "no", "forced_sex": "no", "self_harm": "no"}
-POSITIVE = {**NEGATIVE, "fear": "often", "physical_harm": "yes"}
 CRISIS_WORDS = ("Quick exit", "799-7233", "0808 2000 247", "Help is available", "safety", "screen")
 
 
@@ -65,77 +26,6 @@ def coaches(app):
     with app.app_context():
         import_catalog(db.session, validate_catalog(db.session, CATALOG))
         return {c.user.name: c.id for c in db.session.scalars(select(CoachProfile))}
-
-
-# --- what a partner does in the pages ----------------------------------------------------------
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/home")
-
-
-def save(page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def consent(page) -> None:
-    page.get_by_label("I agree to Tandem's terms of service.").check()
-    page.get_by_label("I have read how our answers are shared").check()
-    page.get_by_label("I agree that Tandem stores and processes sensitive information").check()
-    page.get_by_role("button", name="I agree, continue").click()
-
-
-def shared_part(page) -> None:
-    page.get_by_label("First partner's name").fill("Sam")
-    page.get_by_label("Second partner's name").fill("Alex")
-    page.locator("#q-together_for-3to10").check()
-    page.locator("#q-living_together-yes").check()
-    page.locator("#q-children-none").check()
-    save(page)
-    page.get_by_label("Emotional infidelity or affair recovery").select_option("1")
-    page.get_by_label("Trust").select_option("2")
-    save(page)
-    for q, v in (("kind", "emotional"), ("ongoing", "no"), ("came_to_light", "discovered"), ("how_long_ago", "1to6m")):
-        page.locator(f"#q-{q}-{v}").check()
-    save(page)
-    page.get_by_label("Our goals").fill("Rebuild trust together")
-    save(page)
-    for q, v in (("coach_gender", "any"), ("faith_based", "any"), ("lgbtq_affirming", "any"),
-                 ("approach", "any"), ("format", "video"), ("budget", "15000")):
-        page.locator(f"#q-{q}-{v}").check()
-    page.locator("#q-coach_language").select_option("en")
-    save(page)
-
-
-def where_and_when(page, zone: str, blocks: list[str]) -> None:
-    expect(page.get_by_role("heading", name="Where you are and when you are free")).to_be_visible()
-    page.get_by_label("Country you live in").fill("United States")
-    page.locator("#q-timezone").select_option(zone)
-    page.locator("#q-languages-en").check()
-    for block in blocks:
-        page.locator(f"#q-{block}").check()
-    save(page)
-
-
-def private_part(page, words: str, screen: dict[str, str]) -> None:
-    expect(page.get_by_role("heading", name="Your own view")).to_be_visible()
-    page.get_by_label("What is happening in your relationship, as you see it?").fill(words)
-    page.get_by_label("What do you hope for?").fill(words + " hopes")
-    page.locator("#q-commitment-unsure").check()
-    save(page)
-    for item, value in (("csi1", "3"), ("csi2", "3"), ("csi3", "2"), ("csi4", "3")):
-        page.locator(f"#q-{item}-{value}").check()
-    save(page)
-    page.get_by_label("Yes, I can answer privately").check()
-    page.get_by_role("button", name="Continue").click()
-    for question, answer in screen.items():
-        page.locator(f"#q-{question}-{answer}").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Send my answers").click()
 
 
 def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[str, str]) -> None:

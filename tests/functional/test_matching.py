@@ -18,39 +18,8 @@ from coaching.notify.models import OutboxMessage
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
 from tests.conftest import csrf_token
 from tests.functional import intake_steps as steps
+from tests.matching_data import CATALOG
 
-EVERY_DAY = {d: [["08:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-
-
-def coach(email, name, **kw):
-    spec = {"email": email, "name": name, "timezone": "America/New_York", "languages": ["en"],
-            "specialties": ["communication"], "approaches": ["gottman"], "formats": ["video"],
-            "accepting_new": True, "safety_trained": False, "max_active_couples": 10, "bio": "",
-            "weekly_hours": EVERY_DAY, "session_types": ["consultation", "couples-session"]}
-    spec.update(kw)
-    return spec
-
-
-CATALOG = {
-    "session_types": [
-        {"slug": "consultation", "name": "Free consultation", "duration_min": 20, "price_cents": 0,
-         "currency": "usd", "kind": "joint", "min_notice_hours": 12, "horizon_days": 60},
-        {"slug": "couples-session", "name": "Couples session", "duration_min": 50, "price_cents": 15000,
-         "currency": "usd", "kind": "joint"},
-        {"slug": "individual-session", "name": "Individual session", "duration_min": 50, "price_cents": 12000,
-         "currency": "usd", "kind": "individual", "min_notice_hours": 12},
-    ],
-    "coaches": [
-        coach("ana@example.com", "Ana Ruiz", languages=["en", "es"], specialties=["infidelity", "trust"],
-              safety_trained=True, session_types=["consultation", "couples-session", "individual-session"]),
-        coach("james@example.com", "James Okafor", timezone="Europe/London"),
-        coach("closed@example.com", "Closed Coach", specialties=["infidelity", "trust", "communication"],
-              accepting_new=False),
-        coach("french@example.com", "Solo Francais", languages=["fr"], specialties=["infidelity"]),
-        coach("trained@example.com", "Tara Trained", specialties=["conflict"], safety_trained=True,
-              session_types=["individual-session"]),
-    ],
-}
 # Both partners free on weekday afternoons in New York: "afternoon" and "evening" blocks.
 BLOCKS = tuple(f"{d}-{b}" for d in ("mon", "tue", "wed", "thu", "fri") for b in ("afternoon", "evening"))
 
