@@ -6,11 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from coaching import clock, db
-from coaching.extensions import csrf
 from coaching.accounts.forms import EmptyForm
+from coaching.accounts.models import Role
+from coaching.extensions import csrf
 from coaching.payments import credits, packages, receivers, services, webhooks
 from coaching.payments.gateway import GatewayError, GatewayUnavailable, StripeGateway, WebhookInvalid, provider_name
 from coaching.payments.models import PackagePurchase, PurchaseStatus
+from coaching.scheduling import services as scheduling_services
 from coaching.scheduling.models import Booking, SessionType
 from coaching.security import couple_of, verified_required
 
@@ -29,12 +31,14 @@ def _allow_checkout_form_target(state) -> None:  # type: ignore[no-untyped-def]
 
 
 def _own_booking_or_404(booking_id: int) -> Booking:
-    """A booking of the current user's couple; 404 otherwise (existence stays private)."""
-    couple = couple_of(current_user)
-    booking = db.session.get(Booking, booking_id)
-    if couple is None or booking is None or booking.couple_id != couple.id:
+    """A booking the current client may pay for: their couple's joint sessions and their own
+    individual ones (scheduling's ``visible_booking`` decides); 404 otherwise."""
+    if current_user.role != Role.CLIENT:
         abort(404)
-    return booking
+    try:
+        return scheduling_services.visible_booking(db.session, current_user, booking_id)
+    except scheduling_services.NotFound:
+        abort(404)
 
 
 @bp.route("/pay/<int:booking_id>", methods=["GET", "POST"])

@@ -9,9 +9,12 @@ import pytest
 from coaching import db
 from coaching.payments import services
 from coaching.payments.models import Payment
-from coaching.scheduling.models import BookingStatus
+from coaching.scheduling.models import BookingStatus, SessionKind
+from coaching.scheduling.services import place_hold
 from tests.conftest import csrf_token
-from tests.payment_data import count, fresh, place, standin, world_fixture, stripe_config_overrides  # noqa: F401 (fixtures)
+from tests.payment_data import (  # noqa: F401 (fixtures)
+    SLOT, count, fresh, place, standin, stripe_config_overrides, world_fixture)
+from tests.scheduling_data import create_session_type
 from tests.stripe_standin import make_event
 
 
@@ -107,3 +110,19 @@ class TestManual:
 
     def test_manual_provider_has_no_webhook(self, client, world):
         assert client.post("/webhooks/stripe", data="{}").status_code == 404
+
+
+def test_an_individual_session_is_paid_and_seen_only_by_the_partner_who_booked_it(client, login_as, world,
+                                                                                    frozen_clock):
+    individual = create_session_type("individual-session", price_cents=9000)
+    individual.kind = SessionKind.INDIVIDUAL
+    world.coach.session_types = [*world.coach.session_types, individual]
+    db.session.commit()
+    booking = place_hold(db.session, user=world.partner_a, coach_id=world.coach.id,
+                         session_type_slug="individual-session", start=SLOT, now=frozen_clock())
+    login_as(world.partner_b)
+    assert client.get(f"/pay/{booking.id}").status_code == 404
+    assert client.get(f"/pay/{booking.id}/done").status_code == 404
+    client.post("/account/logout", data={"logout-csrf_token": csrf_token(client, "/home")})
+    login_as(world.partner_a)
+    assert client.get(f"/pay/{booking.id}").status_code == 200
