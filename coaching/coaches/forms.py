@@ -4,28 +4,23 @@ of a match speak the same words."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from coaching.coaches.catalog import FORMATS
+from coaching.form_fields import CheckboxesField, select_choices
 from coaching.intake.questionnaire import APPROACHES, CONCERNS, GENDERS, LANGUAGES
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CoachProfileForm(FlaskForm):
     bio = TextAreaField("About you (shown to couples)", validators=[Length(max=5000)])
-    languages = CheckboxesField("Languages you coach in", choices=list(LANGUAGES),
+    languages = CheckboxesField("Languages you coach in", choices=select_choices(LANGUAGES),
                                 validators=[DataRequired("Choose at least one language.")])
-    specialties = CheckboxesField("What you work with", choices=[c for c in CONCERNS if c[0] != "other"])
-    approaches = CheckboxesField("Approaches", choices=list(APPROACHES))
-    formats = CheckboxesField("Formats", choices=[(f, f.replace("_", " ").capitalize()) for f in FORMATS],
+    specialties = CheckboxesField("What you work with", choices=select_choices(c for c in CONCERNS if c[0] != "other"))
+    approaches = CheckboxesField("Approaches", choices=select_choices(APPROACHES))
+    formats = CheckboxesField("Formats", choices=select_choices((f, f.replace("_", " ").capitalize()) for f in FORMATS),
                               validators=[DataRequired("Choose at least one format.")])
-    gender = SelectField("Gender (used only when a couple asks)", choices=[("", "Prefer not to say"), *GENDERS])
+    gender = SelectField("Gender (used only when a couple asks)", choices=select_choices([("", "Prefer not to say"), *GENDERS]))
     lgbtq_affirming = BooleanField("LGBTQ+ affirming practice")
     faith_based = BooleanField("Faith-based practice")
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from coaching.form_fields import select_choices
 from coaching.payments.states import PaymentStatus
 
 METHODS = [("bank_transfer", "Bank transfer"), ("card_terminal", "Card terminal"), ("cash", "Cash"),
@@ -38,7 +39,7 @@ class RefundForm(FlaskForm):
 
 
 class ManualPaymentForm(FlaskForm):
-    method = SelectField("Method", choices=METHODS)
+    method = SelectField("Method", choices=select_choices(METHODS))
     reference = StringField("Reference", validators=[Length(max=120)],
                             description="E.g. the bank transfer reference.")
     paid_on = DateField("Paid on", validators=[DataRequired(message="Enter the date it was paid.")])
@@ -64,11 +65,11 @@ class PaymentFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField("Status", choices=[("", "Any")] + [(s.value, s.value.replace("_", " "))
-                                                          for s in PaymentStatus], default="")
-    coach = SelectField("Coach", choices=[("", "Any")], default="", validate_choice=False)
-    provider = SelectField("Provider", choices=[("", "Any"), ("stripe", "Stripe"), ("manual", "Manual")],
-                           default="")
+    status = SelectField("Status", default="", choices=select_choices(
+        [("", "Any")] + [(s.value, s.value.replace("_", " ")) for s in PaymentStatus]))
+    coach = SelectField("Coach", choices=select_choices([("", "Any")]), default="", validate_choice=False)
+    provider = SelectField("Provider", default="",
+                           choices=select_choices([("", "Any"), ("stripe", "Stripe"), ("manual", "Manual")]))
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
 
