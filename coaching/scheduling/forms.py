@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from coaching.form_fields import CheckboxesField
 from coaching.timezones import zone_choices
 
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
@@ -47,8 +47,7 @@ class TimeOffForm(FlaskForm):
 
 
 class SessionTypesForm(FlaskForm):
-    offered = SelectMultipleField("Session types you offer", choices=[], validate_choice=False,
-                                  option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    offered = CheckboxesField("Session types you offer", choices=[], validate_choice=False)
 
 
 class BlockForm(FlaskForm):
