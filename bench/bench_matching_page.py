@@ -12,7 +12,7 @@ three weeks (a few hundred at 2,000 coaches).
 For each N it measures, after WARMUPS unmeasured runs:
 - GET /match for a logged-in partner through the Flask test client (RUNS runs: median, p90);
 - ``services.propose()`` alone (RUNS runs), split into its parts: the couple's needs
-  (``needs_of``), ``open_slots_batch`` (its SQL and row handling, and the pure slot engine
+  (``needs_of``), ``free_slots_many`` (its SQL and row handling, and the pure slot engine
   ``free_slots`` inside it), the pure scorer ``rank``, and the rest (loading every coach
   profile with its session types, the hard-filter pass, building the offers).
 
@@ -336,7 +336,7 @@ def time_propose(app: Any, couple_id: int) -> tuple[list[float], dict[str, list[
 
     watch = Stopwatch()
     watch.wrap(services, "needs_of", "needs")
-    watch.wrap(services, "open_slots_batch", "batch")
+    watch.wrap(services, "free_slots_many", "batch")
     watch.wrap(slots, "free_slots", "engine")
     watch.wrap(services, "rank", "rank")
     totals, parts = [], {k: [] for k in ("needs", "batch", "engine", "rank")}
@@ -408,7 +408,7 @@ def main(argv: list[str]) -> None:
             print(f"  N={n:>5}: seeded in {seed_s:4.1f} s ({bookings} upcoming bookings); {eligible} pass the "
                   f"filters before slots, {matches} ranked; page median {results[n]['page'][0]:.0f} ms "
                   f"(min {min(page) * 1000:.0f}, max {max(page) * 1000:.0f}); propose median "
-                  f"{results[n]['propose'][0]:.0f} ms = needs {p['needs']:.0f} + open_slots_batch {p['batch']:.0f} "
+                  f"{results[n]['propose'][0]:.0f} ms = needs {p['needs']:.0f} + free_slots_many {p['batch']:.0f} "
                   f"(slot engine {p['engine']:.0f}, SQL and rows {p['batch'] - p['engine']:.0f}) + rank "
                   f"{p['rank']:.0f} + rest {results[n]['propose'][0] - p['needs'] - p['batch'] - p['rank']:.0f}",
                   flush=True)
@@ -425,7 +425,7 @@ def main(argv: list[str]) -> None:
             grow = {k: (results[hi][k][0] / results[lo][k][0]) for k in ("page", "propose")}
             batch = results[hi]["parts"]["batch"] / results[lo]["parts"]["batch"]
             print(f"growth {hi} vs {lo} coaches ({hi / lo:.0f}x): page {grow['page']:.2f}x, propose "
-                  f"{grow['propose']:.2f}x, open_slots_batch {batch:.2f}x")
+                  f"{grow['propose']:.2f}x, free_slots_many {batch:.2f}x")
         load_after = os.getloadavg()
         print(f"load average after {load_after[0]:.2f} (other processes share the {os.cpu_count()} cores; "
               f"min/max per row show the noise)")

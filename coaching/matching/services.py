@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,17 +17,8 @@ from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequ
 from coaching.matching.overlap import shared_free
 from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
 from coaching.notify.outbox import queue_email
-from coaching.scheduling import slots as engine
-from coaching.scheduling.services import rules_of
-from coaching.scheduling.models import (
-    AvailabilityRule,
-    Booking,
-    BookingStatus,
-    DateOverride,
-    SessionKind,
-    SessionType,
-    TimeOff,
-)
+from coaching.scheduling.models import SessionKind, SessionType
+from coaching.scheduling.services import free_slots_many
 
 WINDOW = timedelta(days=21)
 
@@ -99,44 +89,6 @@ def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
     )
 
 
-def open_slots_batch(db: Session, coach_ids: list[int], session_type: SessionType,
-                     start: datetime, end: datetime, now: datetime) -> dict[int, list[engine.Slot]]:
-    """Free slots of many coaches at once: four indexed queries, then the pure slot engine."""
-    if not coach_ids:
-        return {}
-    zones = {cid: zone for cid, zone in db.execute(
-        select(CoachProfile.id, CoachProfile.timezone).where(CoachProfile.id.in_(coach_ids)))}
-    weekly: dict[int, list[engine.WeeklyHours]] = defaultdict(list)
-    for r in db.execute(select(AvailabilityRule.coach_id, AvailabilityRule.weekday, AvailabilityRule.start_time,
-                               AvailabilityRule.end_time).where(AvailabilityRule.coach_id.in_(coach_ids))):
-        weekly[r.coach_id].append(engine.WeeklyHours(r.weekday, r.start_time, r.end_time))
-    overrides: dict[int, list[engine.DateHours]] = defaultdict(list)
-    first_day, last_day = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
-    for o in db.execute(select(DateOverride.coach_id, DateOverride.on_date, DateOverride.start_time,
-                               DateOverride.end_time).where(DateOverride.coach_id.in_(coach_ids),
-                                                            DateOverride.on_date.between(first_day, last_day))):
-        overrides[o.coach_id].append(engine.DateHours(o.on_date, o.start_time, o.end_time))
-    days_off: dict[int, list[engine.DaysOff]] = defaultdict(list)
-    for t in db.execute(select(TimeOff.coach_id, TimeOff.start_date, TimeOff.end_date).where(
-            TimeOff.coach_id.in_(coach_ids), TimeOff.end_date >= first_day, TimeOff.start_date <= last_day)):
-        days_off[t.coach_id].append(engine.DaysOff(t.start_date, t.end_date))
-    busy: dict[int, list[engine.Busy]] = defaultdict(list)
-    margin = timedelta(days=1)
-    for b in db.execute(select(Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
-                               Booking.couple_id).where(
-            Booking.coach_id.in_(coach_ids), Booking.starts_at < end + margin, Booking.ends_at > start - margin,
-            (Booking.status == BookingStatus.CONFIRMED)
-            | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)))):
-        counts = b.session_type_id == session_type.id and b.couple_id is not None
-        busy[b.coach_id].append(engine.Busy(b.starts_at, b.ends_at, counts=counts))
-    rules = rules_of(session_type)
-    return {
-        cid: engine.free_slots(engine.Availability(zones[cid], tuple(weekly[cid]), tuple(overrides[cid]),
-                                                   tuple(days_off[cid])), rules, busy[cid], start, end, now)
-        for cid in coach_ids
-    }
-
-
 # --- use cases -------------------------------------------------------------------------------
 
 
@@ -149,8 +101,9 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
                           .options(selectinload(CoachProfile.session_types))).all()
     active = _active_couples(db)
     offers = [_offer(p, session_type, active.get(p.id, 0), ()) for p in profiles]
-    eligible = [o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None]
-    slots = open_slots_batch(db, eligible, session_type, now, now + WINDOW, now) if session_type else {}
+    eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
+    zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
+    slots = free_slots_many(db, zones, session_type, now, now + WINDOW, now) if session_type else {}
     offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
 

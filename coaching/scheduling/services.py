@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -103,31 +104,67 @@ def rules_of(session_type: SessionType) -> slots.SessionRules:
         daily_max=session_type.daily_max)
 
 
-def availability_of(db: Session, coach: CoachProfile, start: datetime, end: datetime) -> slots.Availability:
-    """The coach's hours, with only the overrides and time off near ``[start, end)``."""
+def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, end: datetime
+                      ) -> dict[int, slots.Availability]:
+    """Each coach's hours (``zones``: coach id -> IANA zone), with only the overrides and time
+    off near ``[start, end)``: three indexed queries for any number of coaches."""
+    ids = list(zones)
     first, last = (start - _MARGIN).date(), (end + _MARGIN).date()
-    weekly = db.execute(select(AvailabilityRule.weekday, AvailabilityRule.start_time, AvailabilityRule.end_time)
-                        .where(AvailabilityRule.coach_id == coach.id)).all()
-    overrides = db.execute(select(DateOverride.on_date, DateOverride.start_time, DateOverride.end_time).where(
-        DateOverride.coach_id == coach.id, DateOverride.on_date.between(first, last))).all()
-    days_off = db.execute(select(TimeOff.start_date, TimeOff.end_date).where(
-        TimeOff.coach_id == coach.id, TimeOff.start_date <= last, TimeOff.end_date >= first)).all()
-    return slots.Availability(
-        coach.timezone, tuple(slots.WeeklyHours(*row) for row in weekly),
-        tuple(slots.DateHours(*row) for row in overrides), tuple(slots.DaysOff(*row) for row in days_off))
+    weekly: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
+    for row in db.execute(select(AvailabilityRule.coach_id, AvailabilityRule.weekday, AvailabilityRule.start_time,
+                                 AvailabilityRule.end_time).where(AvailabilityRule.coach_id.in_(ids))):
+        weekly[row.coach_id].append(slots.WeeklyHours(row.weekday, row.start_time, row.end_time))
+    overrides: dict[int, list[slots.DateHours]] = defaultdict(list)
+    for row in db.execute(select(DateOverride.coach_id, DateOverride.on_date, DateOverride.start_time,
+                                 DateOverride.end_time).where(DateOverride.coach_id.in_(ids),
+                                                              DateOverride.on_date.between(first, last))):
+        overrides[row.coach_id].append(slots.DateHours(row.on_date, row.start_time, row.end_time))
+    days_off: dict[int, list[slots.DaysOff]] = defaultdict(list)
+    for row in db.execute(select(TimeOff.coach_id, TimeOff.start_date, TimeOff.end_date).where(
+            TimeOff.coach_id.in_(ids), TimeOff.start_date <= last, TimeOff.end_date >= first)):
+        days_off[row.coach_id].append(slots.DaysOff(row.start_date, row.end_date))
+    return {cid: slots.Availability(zone, tuple(weekly[cid]), tuple(overrides[cid]), tuple(days_off[cid]))
+            for cid, zone in zones.items()}
+
+
+def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | None, start: datetime,
+                  end: datetime, now: datetime, exclude_id: int | None = None) -> dict[int, list[slots.Busy]]:
+    """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query).
+
+    A booking counts toward the session type's daily maximum when it is of that type and
+    belongs to a couple (a coach's own blocks do not count)."""
+    ids = list(coach_ids)
+    busy: dict[int, list[slots.Busy]] = {cid: [] for cid in ids}
+    query = select(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
+                   Booking.couple_id).where(
+        Booking.coach_id.in_(ids),
+        Booking.starts_at < end + _MARGIN, Booking.ends_at > start - _MARGIN,
+        or_(Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
+    for row in db.execute(query):
+        if row.id != exclude_id:
+            counts = row.session_type_id == session_type_id and row.couple_id is not None
+            busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
+    return busy
+
+
+def availability_of(db: Session, coach: CoachProfile, start: datetime, end: datetime) -> slots.Availability:
+    return availabilities_of(db, {coach.id: coach.timezone}, start, end)[coach.id]
 
 
 def busy_of(db: Session, coach_id: int, session_type_id: int | None, start: datetime, end: datetime,
             now: datetime, exclude_id: int | None = None) -> list[slots.Busy]:
-    """Confirmed bookings and live holds of the coach near ``[start, end)`` (an indexed window query)."""
-    query = select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.session_type_id, Booking.couple_id).where(
-        Booking.coach_id == coach_id,
-        Booking.starts_at < end + _MARGIN, Booking.ends_at > start - _MARGIN,
-        or_(Booking.status == BookingStatus.CONFIRMED,
-            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
-    return [slots.Busy(row.starts_at, row.ends_at,
-                       counts=row.session_type_id == session_type_id and row.couple_id is not None)
-            for row in db.execute(query) if row.id != exclude_id]
+    return busy_by_coach(db, [coach_id], session_type_id, start, end, now, exclude_id)[coach_id]
+
+
+def free_slots_many(db: Session, zones: Mapping[int, str], session_type: SessionType, start_utc: datetime,
+                    end_utc: datetime, now: datetime, *, exclude_booking_id: int | None = None
+                    ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Free slots of many coaches (``zones``: coach id -> IANA zone) in four indexed queries."""
+    availabilities = availabilities_of(db, zones, start_utc, end_utc)
+    busy = busy_by_coach(db, zones, session_type.id, start_utc, end_utc, now, exclude_booking_id)
+    rules = rules_of(session_type)
+    return {cid: slots.free_slots(availabilities[cid], rules, busy[cid], start_utc, end_utc, now) for cid in zones}
 
 
 def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc: datetime,
@@ -137,9 +174,8 @@ def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc:
     coach = db.get(CoachProfile, coach_id)
     if coach is None:
         return []
-    availability = availability_of(db, coach, start_utc, end_utc)
-    busy = busy_of(db, coach_id, session_type.id, start_utc, end_utc, now, exclude_booking_id)
-    return slots.free_slots(availability, rules_of(session_type), busy, start_utc, end_utc, now)
+    return free_slots_many(db, {coach_id: coach.timezone}, session_type, start_utc, end_utc, now,
+                           exclude_booking_id=exclude_booking_id)[coach_id]
 
 
 def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:
