@@ -43,9 +43,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TANDEM_TASKS", "inline")
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TANDEM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from bench.throwaway_db import create_database, drop_database  # noqa: E402
+
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "250,500,1000,2000").split(","))
 RUNS = int(os.environ.get("BENCH_RUNS", 15))
 WARMUPS = 2
@@ -83,32 +84,6 @@ def hhmm(value: str) -> wall:
 
 
 # --- the throwaway database -------------------------------------------------------------------
-
-
-def create_database() -> tuple[Any, str, str]:
-    from alembic import command
-
-    from coaching.cli import alembic_config
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"tandem_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        cfg = alembic_config(url)
-        cfg.attributes["skip_logging"] = True
-        command.upgrade(cfg, "heads")
-    except BaseException:
-        drop_database(admin, name)
-        raise
-    return admin, name, url
-
-
-def drop_database(admin: Any, name: str) -> None:
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def make_app(url: str) -> Any:

@@ -32,9 +32,10 @@ os.environ.setdefault("TANDEM_TASKS", "inline")
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.throwaway_db import create_database, drop_database  # noqa: E402
+
 from coaching.scheduling import slots as engine  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TANDEM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 8))
 MAX_REQUESTS = 20_000
 CONNECTIONS = 16
@@ -175,19 +176,8 @@ def seed(url: str, past: int, now: datetime) -> int:
 
 
 def bench_http() -> None:
-    from alembic import command
-
-    from coaching.cli import alembic_config
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"tandem_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    admin, name, url = create_database()
     try:
-        cfg = alembic_config(url)
-        cfg.attributes["skip_logging"] = True
-        command.upgrade(cfg, "heads")
         now = datetime.now(UTC)
         today = now.date()
         path = (f"/api/v1/coaches/1/slots?session_type=consultation&start={today + timedelta(days=1)}"
@@ -220,9 +210,7 @@ def bench_http() -> None:
         print(f"growth of the uncached slots endpoint's median time when history grows 10x: {growth:.2f}x",
               flush=True)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(admin, name)
 
 
 if __name__ == "__main__":
