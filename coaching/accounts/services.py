@@ -249,14 +249,25 @@ def user_for_login_session(db: Session, secret: str) -> User | None:
     if not session_policy.is_live(now=now, created_at=row.created_at, last_seen_at=row.last_seen_at,
                                   limits=session_limits(user), staff=user.is_staff,
                                   remembered=row.remember):
+        # Timed out: record it, so the sign-in stays ended whatever the clock does later.
+        _write_now(db, row, revoked_at=now)
         return None
-    # The loader can run in the middle of a view: never commit somebody else's pending work.
-    if session_policy.needs_touch(now=now, last_seen_at=row.last_seen_at) and \
-            not (db.new or db.dirty or db.deleted):
-        row.last_seen_at = now
-        db.commit()
+    if session_policy.needs_touch(now=now, last_seen_at=row.last_seen_at):
+        _write_now(db, row, last_seen_at=now)
     user.login_secret, user.login_session_id = secret, row.id
     return user
+
+
+def _write_now(db: Session, row: LoginSession, **values: object) -> None:
+    """Update ``row`` and commit, unless other changes are pending (then leave it for later).
+
+    The user loader can run in the middle of a view: never commit somebody else's work.
+    """
+    if db.new or db.dirty or db.deleted:
+        return
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.commit()
 
 
 def end_login_session(db: Session, user: User) -> None:
