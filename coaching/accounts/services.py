@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -222,6 +222,10 @@ def start_login_session(db: Session, user: User, *, remember: bool, user_agent: 
 
     The secret is also set as ``user.login_secret`` so that Flask-Login stores it.
     """
+    # Sign-ins older than the absolute limit are over whatever else happened: forget them, so
+    # the table holds at most one absolute limit's worth of sign-ins per user.
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                          LoginSession.created_at < clock.now() - session_limits(user).absolute))
     secret = secrets.token_urlsafe(32)
     row = LoginSession(user_id=user.id, secret_hash=_token_digest(secret), remember=remember,
                        user_agent=user_agent[:255], ip=ip[:45])

@@ -63,3 +63,15 @@ def test_an_api_token_expires_after_the_configured_days(app: Flask, create_user:
         frozen_clock.set(new.expires_at)
         assert services.user_for_api_token(db.session, new.token) is None
         assert services.active_api_tokens(db.session, fresh(user.id)) == []
+
+
+def test_signing_in_forgets_that_users_sign_ins_older_than_the_absolute_limit(
+        app: Flask, create_user: Any, frozen_clock: Any) -> None:
+    user, other = create_user(), create_user()
+    with app.test_request_context():
+        services.start_login_session(db.session, fresh(user.id), remember=True, user_agent="old")
+        services.start_login_session(db.session, fresh(other.id), remember=True, user_agent="other's old")
+        frozen_clock.advance(hours=app.config["SESSION_MAX_HOURS_CLIENT"], seconds=1)
+        services.start_login_session(db.session, fresh(user.id), remember=False, user_agent="new")
+        agents = sorted(s.user_agent for s in db.session.query(LoginSession))
+        assert agents == ["new", "other's old"]
