@@ -131,13 +131,15 @@ api_token_cli = AppGroup("api-token", help="Personal API tokens.")
 @click.argument("email")
 @click.option("--name", default="cli")
 def api_token_create(email: str, name: str) -> None:
-    """Create an API token for EMAIL and print it (it is shown only once)."""
-    from coaching.accounts.services import create_api_token, find_user
+    """Create an API token for EMAIL and print it (it is shown only once) and, on stderr, its expiry."""
+    from coaching.accounts.services import find_user, issue_api_token
 
     user = find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No account for {email}.")
-    click.echo(create_api_token(db.session, user, name))
+    new = issue_api_token(db.session, user, name)
+    click.echo(new.token)
+    click.echo(f"It works until {new.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)
 
 
 def register(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,8 +89,10 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
-        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute")
-        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+        # Login, register and forgot attempts (Flask-Limiter strings, ";" between limits): a
+        # per-minute burst limit and an hourly ceiling, per address and per account.
+        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute;200 per hour")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
         self.TANDEM_BASE_URL = env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -101,13 +104,34 @@ class Config:
         self.DATA_KEYS = env.get("TANDEM_DATA_KEYS") or (None if production else _dev_data_key())
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024))
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
-        self.SESSION_COOKIE_NAME = "tandem_session"
+        # Production cookies carry the __Host- prefix: the browser keeps them only if they are
+        # Secure, for Path=/ and without a Domain, so no subdomain can set or shadow them.
+        cookie_prefix = "__Host-" if production else ""
+        self.SESSION_COOKIE_NAME = cookie_prefix + "tandem_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = production
+        self.SESSION_COOKIE_PATH = "/"
+        self.SESSION_COOKIE_DOMAIN = None
+        self.REMEMBER_COOKIE_NAME = cookie_prefix + "remember_token"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = production
+        self.REMEMBER_COOKIE_PATH = "/"
+        self.REMEMBER_COOKIE_DOMAIN = None
+        # Sign-ins end after this long without a request (idle) and this long after logging in
+        # (absolute), shorter for staff (coaches, admins) than for clients. A client's
+        # "keep me logged in" sign-in lasts to the absolute limit even when idle.
+        self.SESSION_IDLE_MINUTES_CLIENT = float(env.get("SESSION_IDLE_MINUTES_CLIENT", 60))
+        self.SESSION_IDLE_MINUTES_STAFF = float(env.get("SESSION_IDLE_MINUTES_STAFF", 30))
+        self.SESSION_MAX_HOURS_CLIENT = float(env.get("SESSION_MAX_HOURS_CLIENT", 14 * 24))
+        self.SESSION_MAX_HOURS_STAFF = float(env.get("SESSION_MAX_HOURS_STAFF", 12))
+        # The remember cookie never outlives the longest absolute limit (each sign-in's own
+        # cookie is set to its own limit; the server checks the limit on every request).
+        self.REMEMBER_COOKIE_DURATION = timedelta(
+            hours=max(self.SESSION_MAX_HOURS_CLIENT, self.SESSION_MAX_HOURS_STAFF))
+        # Personal API tokens stop working this many days after they are made.
+        self.API_TOKEN_DAYS = int(env.get("API_TOKEN_DAYS", 30))
         self.PREFERRED_URL_SCHEME = "https" if production else "http"
         self.HSTS = production
         self.WTF_CSRF_TIME_LIMIT = 4 * 3600

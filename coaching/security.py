@@ -7,8 +7,8 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, g, request
-from flask_login import current_user, login_required
+from flask import Flask, Response, abort, current_app, g, request, session
+from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
 from coaching import db
@@ -106,9 +106,29 @@ def couple_of(user: User) -> Any:
 
 
 @login_manager.user_loader
-def _load_user(session_token: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.session_token == session_token))
-    return user if user is not None and user.is_active else None
+def _load_user(secret: str) -> User | None:
+    """The session and the remember cookie carry a sign-in's secret; only live sign-ins load."""
+    from coaching.accounts.services import user_for_login_session
+
+    return user_for_login_session(db.session, secret)
+
+
+@user_logged_in.connect
+def _record_sign_in(app: Flask, user: User) -> None:
+    """Every ``login_user`` (login page, joining through an invitation, ...) is a server-side sign-in.
+
+    Flask-Login has just stored ``user.get_id()``; store the new sign-in's secret instead, and
+    let a remember cookie last no longer than the sign-in's absolute limit.
+    """
+    from coaching.accounts.services import session_limits, start_login_session
+
+    remember = session.get("_remember") == "set"
+    secret = start_login_session(db.session, user, remember=remember,
+                                 user_agent=request.headers.get("User-Agent", ""),
+                                 ip=request.remote_addr or "")
+    session["_user_id"] = secret
+    if remember:
+        session["_remember_seconds"] = session_limits(user).absolute.total_seconds()
 
 
 @login_manager.request_loader

@@ -54,6 +54,8 @@ class ChangePasswordForm(FlaskForm):
 
 class ApiTokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=256)],
+                             description="Asked again before a new token is made.")
 
 
 class EmptyForm(FlaskForm):

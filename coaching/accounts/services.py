@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching import clock
-from coaching.accounts import passwords, tokens
-from coaching.accounts.models import ApiToken, Role, User, new_session_token
+from coaching.accounts import passwords, session_policy, tokens
+from coaching.accounts.models import ApiToken, LoginSession, Role, User
 from coaching.notify.outbox import queue_email
 
 
@@ -45,15 +46,20 @@ def send_verification(db: Session, user: User) -> None:
 
 
 def register_client(db: Session, *, email: str, name: str, password: str, timezone: str) -> None:
-    """Register a client, or (for a known email) tell its owner; answers the same either way."""
+    """Register a client, or (for a known email) tell its owner; answers the same either way.
+
+    Both paths do the same work (one argon2 hash, one email into the outbox, one commit), so
+    the time the answer takes does not tell whether the email has an account.
+    """
     email = normalise_email(email)
     existing = find_user(db, email)
+    password_hash = passwords.hash_password(password)
     if existing is not None:
         queue_email(db, existing.email, "already_registered", user=existing,
                     reset_link=_external("accounts.forgot_password"))
         db.commit()
         return
-    user = User(email=email, name=name.strip(), password_hash=passwords.hash_password(password),
+    user = User(email=email, name=name.strip(), password_hash=password_hash,
                 role=Role.CLIENT, timezone=timezone)
     db.add(user)
     try:
@@ -111,13 +117,19 @@ def verify_email(db: Session, token: str) -> User:
 
 
 def request_password_reset(db: Session, email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
+    """Email a reset link to an account's owner, or a neutral "no login here" note otherwise.
+
+    The page answers the same either way, and both paths do the same work (one email into the
+    outbox, one commit), so its timing does not tell whether the email has an account.
+    """
     user = find_user(db, email)
     if user is None or not user.is_active:
-        return
-    token = tokens.make_reset_token(_secret(), user)
-    queue_email(db, user.email, "reset_password", user=user,
-                link=_external("accounts.reset_password", token=token))
+        queue_email(db, normalise_email(email), "reset_unknown",
+                    register_link=_external("accounts.register"))
+    else:
+        token = tokens.make_reset_token(_secret(), user)
+        queue_email(db, user.email, "reset_password", user=user,
+                    link=_external("accounts.reset_password", token=token))
     db.commit()
 
 
@@ -138,10 +150,10 @@ def check_reset_token(db: Session, token: str) -> None:
 
 
 def reset_password(db: Session, token: str, new_password: str) -> User:
-    """Set a new password from a reset link; the link (and every session) stops working."""
+    """Set a new password from a reset link; the link, every sign-in and every API token stop working."""
     user = _user_for_reset(db, token)
     user.password_hash = passwords.hash_password(new_password)
-    user.session_token = new_session_token()
+    _revoke_access(db, user, keep_session_id=None)
     # Following the emailed link proves the address.
     user.email_verified_at = user.email_verified_at or clock.now()
     db.commit()
@@ -149,11 +161,11 @@ def reset_password(db: Session, token: str, new_password: str) -> User:
 
 
 def change_password(db: Session, user: User, current: str, new_password: str) -> None:
-    """Change the password and end every other session of this user."""
+    """Change the password; end every other sign-in of this user and revoke their API tokens."""
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct.")
     user.password_hash = passwords.hash_password(new_password)
-    user.session_token = new_session_token()
+    _revoke_access(db, user, keep_session_id=user.login_session_id)
     db.commit()
 
 
@@ -181,12 +193,151 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(db: Session, user: User, name: str) -> str:
-    """Create a personal API token and return it; only its digest is kept."""
-    token = "tdm_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, name=name[:80] or "token", token_hash=_token_digest(token)))
+def _revoke_access(db: Session, user: User, *, keep_session_id: int | None) -> None:
+    """Revoke the user's sign-ins (except ``keep_session_id``) and API tokens (caller commits)."""
+    now = clock.now()
+    sessions = update(LoginSession).where(LoginSession.user_id == user.id,
+                                          LoginSession.revoked_at.is_(None))
+    if keep_session_id is not None:
+        sessions = sessions.where(LoginSession.id != keep_session_id)
+    db.execute(sessions.values(revoked_at=now))
+    db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+               .values(revoked_at=now))
+
+
+# --- sign-ins (server-side sessions) ---------------------------------------------------------
+
+
+def session_limits(user: User) -> session_policy.SessionLimits:
+    """The idle and absolute limits of ``user``'s sign-ins (staff: coaches and admins)."""
+    config = current_app.config
+    kind = "STAFF" if user.is_staff else "CLIENT"
+    return session_policy.SessionLimits.from_settings(config[f"SESSION_IDLE_MINUTES_{kind}"],
+                                                      config[f"SESSION_MAX_HOURS_{kind}"])
+
+
+def start_login_session(db: Session, user: User, *, remember: bool, user_agent: str = "",
+                        ip: str = "") -> str:
+    """Record a new sign-in of ``user`` and return its secret (shown to no one but the cookie).
+
+    The secret is also set as ``user.login_secret`` so that Flask-Login stores it.
+    """
+    # Sign-ins older than the absolute limit are over whatever else happened: forget them, so
+    # the table holds at most one absolute limit's worth of sign-ins per user.
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                          LoginSession.created_at < clock.now() - session_limits(user).absolute))
+    secret = secrets.token_urlsafe(32)
+    row = LoginSession(user_id=user.id, secret_hash=_token_digest(secret), remember=remember,
+                       user_agent=user_agent[:255], ip=ip[:45])
+    db.add(row)
     db.commit()
-    return token
+    user.login_secret, user.login_session_id = secret, row.id
+    return secret
+
+
+def user_for_login_session(db: Session, secret: str) -> User | None:
+    """The user of a live, unrevoked sign-in with this secret, or None (revoked, timed out).
+
+    Records the request as the sign-in's last activity, at most once a minute.
+    """
+    if not secret:
+        return None
+    row = db.scalar(select(LoginSession).where(LoginSession.secret_hash == _token_digest(secret),
+                                               LoginSession.revoked_at.is_(None)))
+    if row is None:
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = clock.now()
+    if not session_policy.is_live(now=now, created_at=row.created_at, last_seen_at=row.last_seen_at,
+                                  limits=session_limits(user), staff=user.is_staff,
+                                  remembered=row.remember):
+        # Timed out: record it, so the sign-in stays ended whatever the clock does later.
+        _write_now(db, row, revoked_at=now)
+        return None
+    if session_policy.needs_touch(now=now, last_seen_at=row.last_seen_at):
+        _write_now(db, row, last_seen_at=now)
+    user.login_secret, user.login_session_id = secret, row.id
+    return user
+
+
+def _write_now(db: Session, row: LoginSession, **values: object) -> None:
+    """Update ``row`` and commit, unless other changes are pending (then leave it for later).
+
+    The user loader can run in the middle of a view: never commit somebody else's work.
+    """
+    if db.new or db.dirty or db.deleted:
+        return
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.commit()
+
+
+def end_login_session(db: Session, user: User) -> None:
+    """Revoke the sign-in the current request runs under (logout)."""
+    if user.login_session_id is not None:
+        db.execute(update(LoginSession).where(LoginSession.id == user.login_session_id,
+                                              LoginSession.revoked_at.is_(None))
+                   .values(revoked_at=clock.now()))
+        db.commit()
+
+
+def live_login_sessions(db: Session, user: User) -> list[LoginSession]:
+    """The user's sign-ins that still work, most recently used first."""
+    now, limits = clock.now(), session_limits(user)
+    rows = db.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
+                                                 LoginSession.revoked_at.is_(None))
+                      .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())).all()
+    return [row for row in rows
+            if session_policy.is_live(now=now, created_at=row.created_at, last_seen_at=row.last_seen_at,
+                                      limits=limits, staff=user.is_staff, remembered=row.remember)]
+
+
+def end_other_login_sessions(db: Session, user: User) -> None:
+    """"Sign out everywhere else": revoke every sign-in of ``user`` but the current one."""
+    db.execute(update(LoginSession).where(LoginSession.user_id == user.id,
+                                          LoginSession.revoked_at.is_(None),
+                                          LoginSession.id != user.login_session_id)
+               .values(revoked_at=clock.now()))
+    db.commit()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    token: str  # shown once
+    expires_at: datetime
+
+
+def issue_api_token(db: Session, user: User, name: str) -> NewApiToken:
+    """Create a personal API token valid for ``API_TOKEN_DAYS``; only its digest is kept."""
+    token = "tdm_" + secrets.token_urlsafe(32)
+    expires_at = clock.now() + timedelta(days=current_app.config["API_TOKEN_DAYS"])
+    db.add(ApiToken(user_id=user.id, name=name[:80] or "token", token_hash=_token_digest(token),
+                    expires_at=expires_at))
+    db.commit()
+    return NewApiToken(token, expires_at)
+
+
+def create_api_token(db: Session, user: User, name: str) -> str:
+    """Create a personal API token and return it (the CLI and tests; no password asked)."""
+    return issue_api_token(db, user, name).token
+
+
+def create_api_token_with_password(db: Session, user: User, name: str, password: str) -> NewApiToken:
+    """Create a token for the signed-in user after they confirm their password again."""
+    if not passwords.verify_password(user.password_hash, password):
+        raise AccountError("Your password is not correct.")
+    return issue_api_token(db, user, name)
+
+
+def active_api_tokens(db: Session, user: User) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > clock.now(),
+    ).order_by(ApiToken.id)))
 
 
 def revoke_api_token(db: Session, user: User, token_id: int) -> None:
@@ -198,8 +349,10 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> None:
 
 
 def user_for_api_token(db: Session, token: str) -> User | None:
+    """The owner of an unrevoked, unexpired token, or None."""
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                           ApiToken.revoked_at.is_(None)))
+                                           ApiToken.revoked_at.is_(None),
+                                           ApiToken.expires_at > clock.now()))
     if row is None:
         return None
     user = db.get(User, row.user_id)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from coaching import db
 from coaching.accounts import forms, services
-from coaching.accounts.models import ApiToken, Role
+from coaching.accounts.models import Role
 from coaching.extensions import limiter
 from coaching.security import is_safe_next
 
@@ -63,6 +62,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.end_login_session(db.session, current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("public.landing"))
@@ -117,22 +117,34 @@ def settings():
     new_token = None
     if request.method == "POST" and "token-name" in request.form:
         if token_form.validate_on_submit():
-            new_token = services.create_api_token(db.session, current_user, token_form.name.data)
+            try:
+                new_token = services.create_api_token_with_password(
+                    db.session, current_user, token_form.name.data, token_form.password.data)
+            except services.AccountError as exc:
+                token_form.password.errors.append(str(exc))
     elif form.validate_on_submit():
         try:
             services.change_password(db.session, current_user, form.current.data, form.password.data)
         except services.AccountError as exc:
             form.current.errors.append(str(exc))
         else:
-            login_user(current_user._get_current_object())  # keep this session, new token
-            flash("Your password is changed. Your other sessions have been logged out.", "success")
+            flash("Your password is changed. Your other sessions and your API tokens have ended.", "success")
             return redirect(url_for("accounts.settings"))
-    api_tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
-    ).all()
     return render_template("accounts/settings.html", form=form, token_form=token_form,
-                           new_token=new_token, api_tokens=api_tokens,
+                           new_token=new_token,
+                           api_tokens=services.active_api_tokens(db.session, current_user),
+                           login_sessions=services.live_login_sessions(db.session, current_user),
                            revoke_form=forms.EmptyForm())
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        services.end_other_login_sessions(db.session, current_user)
+        flash("You are signed out everywhere else.", "success")
+    return redirect(url_for("accounts.settings"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
