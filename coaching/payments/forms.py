@@ -45,6 +45,15 @@ class ManualPaymentForm(FlaskForm):
     paid_on = DateField("Paid on", validators=[DataRequired(message="Enter the date it was paid.")])
 
 
+class ManualRefundForm(FlaskForm):
+    """How an owed refund was sent back (the manual provider)."""
+
+    method = SelectField("Sent by", choices=select_choices(METHODS))
+    reference = StringField("Reference", validators=[Length(max=120)],
+                            description="E.g. the bank transfer reference.")
+    sent_on = DateField("Sent on", validators=[DataRequired(message="Enter the date it was sent.")])
+
+
 class PolicyForm(FlaskForm):
     refund_hours = IntegerField("Full refund up to (hours before the session)",
                                 validators=[InputRequired(), NumberRange(min=0, max=24 * 30)])
