@@ -13,7 +13,7 @@ second email saying it was sent, with the method and date, so they can look for 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -167,8 +167,8 @@ def record_manual_refund(db: Session, refund_id: int, *, method: str, reference:
                          admin: User, now: datetime) -> Refund:
     """An admin says how an owed refund was sent: it is done, the payment shows the money back,
     and the payer is told (commits). Raises ``RefundRefused`` unless the refund is owed, or
-    for a date in the future."""
-    if sent_on > now.date():
+    for a date in the future (a day of slack: the admin's today may be tomorrow in UTC)."""
+    if sent_on > (now + timedelta(days=1)).date():
         raise RefundRefused("The date it was sent cannot be in the future.")
     with immediate(db):
         refund = db.get(Refund, refund_id, with_for_update=True, populate_existing=True)
