@@ -107,3 +107,12 @@ def test_an_unknown_refund_is_404(client, admin, owed):
     login(client, admin.email)
     token = form_token(client.get(f"/admin/payments/{owed.payment_id}").get_data(as_text=True), owed.id)
     assert client.post("/admin/payments/refunds/99999/sent", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_reference_with_control_characters_is_a_422_and_changes_nothing(client, admin, owed):
+    login(client, admin.email)
+
+    response = record(client, owed, reference="RF\x00-9")
+
+    assert response.status_code == 422 and "Use letters, digits and punctuation only" in response.get_data(as_text=True)
+    assert fresh(owed).status == RefundStatus.OWED
