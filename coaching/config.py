@@ -143,6 +143,10 @@ class Config:
         # Scheduling: how long a hold blocks a slot, how late a client may cancel or move a
         # booking, and the video room of each booking ({token} is unguessable).
         self.HOLD_MINUTES = int(env.get("HOLD_MINUTES", 15))
+        # At most this many paid holds waiting for payment per couple (joint ones, plus each
+        # partner's own individual ones), and this many hold attempts per person (pages + API).
+        self.MAX_HOLDS_PER_COUPLE = int(env.get("MAX_HOLDS_PER_COUPLE", 2))
+        self.HOLD_LIMIT_PER_USER = env.get("HOLD_LIMIT_PER_USER", "10 per hour")
         # Crisis lines shown to a partner whose safety screen is positive: a JSON list of
         # {"name": ..., "contact": ...}; unset keeps the built-in US/UK list.
         if env.get("CRISIS_RESOURCES"):

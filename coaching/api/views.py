@@ -16,6 +16,7 @@ from coaching import clock, db
 from coaching.extensions import csrf
 from coaching.scheduling import services, slot_cache
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
+from coaching.scheduling.rate_limits import limit_hold_creation
 from coaching.timezones import is_valid_zone
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -135,6 +136,7 @@ def _checkout_url(booking: Booking) -> str | None:
 
 
 @bp.post("/bookings")
+@limit_hold_creation
 def create_booking():
     if not current_user.is_authenticated:
         return _unauthenticated()

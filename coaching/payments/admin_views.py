@@ -11,7 +11,7 @@ from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
 from coaching.intake.models import Couple
 from coaching.payments import forms, ledger, packages, refunds, services
-from coaching.payments.models import Payment
+from coaching.payments.models import Payment, Refund, RefundStatus
 from coaching.payments.policy import RefundPolicy
 from coaching.payments.views import bp
 from coaching.scheduling.models import Booking, SessionType
@@ -45,7 +45,8 @@ def admin_payments():
 
     return render_template("payments/admin_list.html", form=form, payments=payments,
                            totals=ledger.totals(payments), chart=revenue_svg(months), months=months,
-                           csv_url=url_for("payments.admin_payments_csv", **request.args))
+                           csv_url=url_for("payments.admin_payments_csv", **request.args),
+                           owed=refunds.owed_refunds(db.session))
 
 
 @bp.get("/admin/payments.csv")
@@ -61,14 +62,21 @@ def admin_payments_csv():
 
 @bp.get("/admin/payments/<int:payment_id>")
 @role_required(Role.ADMIN)
-def admin_payment(payment_id: int, refund_form=None, record_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def admin_payment(payment_id: int, refund_form=None, record_form=None, sent=None,  # type: ignore[no-untyped-def]
+                  status: int = 200):
+    """One payment; ``sent`` is ``(refund id, bound form)`` of an owed refund to show again with its errors."""
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         abort(404)
     booking = db.session.get(Booking, payment.booking_id) if payment.booking_id else None
+    listed = ledger.refunds_of(db.session, payment.id)
+    sent_forms = {r.id: forms.ManualRefundForm(formdata=None, prefix=f"refund-{r.id}", sent_on=clock.now().date())
+                  for r in listed if r.status == RefundStatus.OWED}
+    if sent is not None:
+        sent_forms[sent[0]] = sent[1]
     return render_template(
         "payments/admin_detail.html", payment=payment, booking=booking,
-        events=ledger.events_of(db.session, payment.id), refunds=ledger.refunds_of(db.session, payment.id),
+        events=ledger.events_of(db.session, payment.id), refunds=listed, sent_forms=sent_forms,
         refundable=refunds.refundable_cents(db.session, payment),
         refund_form=refund_form or forms.RefundForm(formdata=None),
         record_form=record_form or forms.ManualPaymentForm(formdata=None, paid_on=clock.now().date())), status
@@ -84,9 +92,14 @@ def admin_refund(payment_id: int):
         except refunds.RefundRefused as exc:
             form.amount.errors.append(str(exc))
         else:
-            message = "Refund sent." if refund.status.value == "succeeded" else \
-                f"Refund recorded as {refund.status.value}: {refund.last_error or 'it will be retried.'}"
-            flash(message, "success" if refund.status.value == "succeeded" else "error")
+            if refund.status == RefundStatus.OWED:
+                message, category = "Refund owed: send the money, then record below how you sent it.", "info"
+            elif refund.status == RefundStatus.SUCCEEDED:
+                message, category = "Refund sent.", "success"
+            else:
+                message = f"Refund recorded as {refund.status.value}: {refund.last_error or 'it will be retried.'}"
+                category = "error"
+            flash(message, category)
             return redirect(url_for("payments.admin_payment", payment_id=payment_id), code=303)
     return admin_payment(payment_id, refund_form=form, status=422)
 
@@ -106,6 +119,33 @@ def admin_record_payment(payment_id: int):
             flash("Payment recorded; the receipt is on its way.", "success")
             return redirect(url_for("payments.admin_payment", payment_id=payment_id), code=303)
     return admin_payment(payment_id, record_form=form, status=422)
+
+
+@bp.post("/admin/payments/refunds/<int:refund_id>/sent")
+@role_required(Role.ADMIN)
+def admin_refund_sent(refund_id: int):
+    """An admin records how an owed (manual) refund was sent."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        abort(404)
+    form = forms.ManualRefundForm(prefix=f"refund-{refund_id}")
+    if form.validate_on_submit():
+        try:
+            refunds.record_manual_refund(db.session, refund_id, method=form.method.data,
+                                         reference=form.reference.data or "", sent_on=form.sent_on.data,
+                                         admin=current_user, now=clock.now())
+        except refunds.RefundRefused as exc:
+            form.sent_on.errors.append(str(exc))
+        else:
+            flash("Refund recorded as sent; the couple has been told.", "success")
+            return redirect(url_for("payments.admin_payment", payment_id=refund.payment_id), code=303)
+    return admin_payment(refund.payment_id, sent=(refund_id, form), status=422)
+
+
+@bp.app_template_global()
+def refunds_owed_count() -> int:
+    """For the admin home page: how many manual refunds are still to be sent."""
+    return refunds.owed_count(db.session)
 
 
 @bp.get("/admin/payments/couples/<int:couple_id>")

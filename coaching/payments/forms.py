@@ -6,10 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from coaching.form_fields import select_choices
 from coaching.payments.states import PaymentStatus
+
+#: A reference is one line of printable text (a NUL byte would not even reach PostgreSQL).
+ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$", message="Use letters, digits and punctuation only.")
 
 METHODS = [("bank_transfer", "Bank transfer"), ("card_terminal", "Card terminal"), ("cash", "Cash"),
            ("cheque", "Cheque"), ("other", "Other")]
@@ -40,9 +43,18 @@ class RefundForm(FlaskForm):
 
 class ManualPaymentForm(FlaskForm):
     method = SelectField("Method", choices=select_choices(METHODS))
-    reference = StringField("Reference", validators=[Length(max=120)],
+    reference = StringField("Reference", validators=[Length(max=120), ONE_LINE],
                             description="E.g. the bank transfer reference.")
     paid_on = DateField("Paid on", validators=[DataRequired(message="Enter the date it was paid.")])
+
+
+class ManualRefundForm(FlaskForm):
+    """How an owed refund was sent back (the manual provider)."""
+
+    method = SelectField("Sent by", choices=select_choices(METHODS))
+    reference = StringField("Reference", validators=[Length(max=120), ONE_LINE],
+                            description="E.g. the bank transfer reference.")
+    sent_on = DateField("Sent on", validators=[DataRequired(message="Enter the date it was sent.")])
 
 
 class PolicyForm(FlaskForm):

@@ -8,12 +8,15 @@ message is safe to show; ``GatewayUnavailable`` means "try again later" (5xx, ti
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import stripe
+
+from coaching.payments.event_shape import check_event
 
 STRIPE = "stripe"
 MANUAL = "manual"
@@ -29,6 +32,10 @@ class GatewayUnavailable(GatewayError):
 
 class WebhookInvalid(Exception):
     """The webhook's signature, timestamp or body did not verify."""
+
+
+class WebhookMalformed(WebhookInvalid):
+    """The webhook is signed, but its body is not an event Tandem can apply."""
 
 
 @dataclass(frozen=True)
@@ -122,16 +129,25 @@ class StripeGateway:
         return ProviderRefund(id=str(data["id"]), status=str(data.get("status") or "pending"))
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        """Verify the signature over the raw body (with the timestamp tolerance); return the event."""
+        """Verify the signature over the raw body and that its timestamp is within the tolerance
+        of now, in the past or the future; return the event. Raises ``WebhookInvalid`` for a
+        bad signature or time, ``WebhookMalformed`` for a signed body that is not an event
+        Tandem can apply (see ``event_shape``)."""
         if not signature:
             raise WebhookInvalid("missing Stripe-Signature header")
         try:
-            stripe.Webhook.construct_event(payload, signature, self.webhook_secret, tolerance=self.tolerance)
-            event = json.loads(payload)
-        except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as exc:
+            stripe.WebhookSignature.verify_header(payload, signature, self.webhook_secret, self.tolerance)
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
             raise WebhookInvalid(str(exc)) from exc
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-            raise WebhookInvalid("not an event")
+        # The SDK refuses only timestamps too far in the past. Signing time is wall-clock
+        # time (the SDK's own reference), not the app's clock.
+        if self.tolerance and abs(time.time() - _signed_at(signature)) > self.tolerance:
+            raise WebhookInvalid("timestamp outside the tolerance")
+        try:
+            event = json.loads(payload)
+            check_event(event)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and MalformedEvent are ValueErrors
+            raise WebhookMalformed(str(exc)) from exc
         return event
 
     @staticmethod
@@ -145,6 +161,15 @@ class StripeGateway:
             if status >= 500:
                 raise GatewayUnavailable("The payment provider had a problem. Please try again.") from exc
             raise GatewayError(getattr(exc, "user_message", None) or "The payment provider refused this.") from exc
+
+
+def _signed_at(signature: str) -> int:
+    """The ``t=`` timestamp of a verified ``Stripe-Signature`` header (the last one, as the SDK reads it)."""
+    pairs = dict(item.strip().partition("=")[::2] for item in signature.split(","))
+    try:
+        return int(pairs["t"])
+    except (KeyError, ValueError) as exc:
+        raise WebhookInvalid("no timestamp") from exc
 
 
 def _session(stripe_obj: Any) -> CheckoutSession:

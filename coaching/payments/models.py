@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
@@ -25,6 +25,7 @@ class Purpose(enum.StrEnum):
 
 class RefundStatus(enum.StrEnum):
     PENDING = "pending"      # written; the gateway call happens after commit (retried)
+    OWED = "owed"            # manual provider: an admin must send the money and record how
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
@@ -81,7 +82,8 @@ class Refund(Base):
     """Money going back; ``idempotency_key`` is what the gateway sees, so it happens once."""
 
     __tablename__ = "refunds"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
+                      Index("ix_refunds_status_created", "status", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
@@ -95,6 +97,11 @@ class Refund(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # Manual provider: how the admin says the money was sent back (an owed refund until then).
+    manual_method: Mapped[str | None] = mapped_column(String(40))
+    manual_reference: Mapped[str | None] = mapped_column(String(120))
+    manual_sent_on: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
 

@@ -3,11 +3,17 @@
 ``request_refund`` never talks to the provider; once the transaction commits, the pending
 refund is sent (a task, retried periodically) with the row's idempotency key, so a refund
 happens exactly once however often the sending is attempted.
+
+With the manual provider nobody sends money automatically: the refund is *owed*, an admin
+to-do listed on the payments page, and the payer is told it is on its way. It is done when
+an admin records how the money went back (``record_manual_refund``); the payer then gets a
+second email saying it was sent, with the method and date, so they can look for it.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -49,8 +55,19 @@ def request_refund(db: Session, payment: Payment, amount_cents: int, *, reason: 
                     created_by_id=by.id if by else None)
     db.add(refund)
     db.flush()
-    db.info[_PENDING] = True
+    if payment.provider == Provider.MANUAL:
+        _owe(db, payment, refund)
+    else:
+        db.info[_PENDING] = True
     return refund
+
+
+def _owe(db: Session, payment: Payment, refund: Refund) -> None:
+    """A manual refund becomes an admin to-do, and the payer hears that it is on its way (no commit)."""
+    refund.status = RefundStatus.OWED
+    payer = db.get(User, payment.payer_id) if payment.payer_id else None
+    if payer is not None:
+        queue_email(db, payer.email, "payment_refund_owed", user=payer, payment=payment, refund=refund)
 
 
 def admin_refund(db: Session, payment_id: int, amount_cents: int, reason: str, admin: User) -> Refund:
@@ -80,6 +97,13 @@ def send_refund(db: Session, refund_id: int) -> Refund:
     if refund is None or refund.status != RefundStatus.PENDING:
         return refund  # type: ignore[return-value]
     payment = refund.payment
+    if payment.provider == Provider.MANUAL:  # a pending manual refund from before owed refunds
+        with immediate(db):
+            refund = db.get(Refund, refund_id, with_for_update=True, populate_existing=True)
+            if refund.status == RefundStatus.PENDING:
+                _owe(db, refund.payment, refund)
+            db.commit()
+        return refund
     provider_id: str | None = None
     if payment.provider == Provider.STRIPE:
         db.commit()  # hold no lock across the network call
@@ -127,6 +151,39 @@ def send_pending_refunds(db: Session, limit: int = 50) -> int:
                      .order_by(Refund.id).limit(limit)).all()
     db.commit()
     return sum(1 for rid in ids if send_refund(db, rid).status == RefundStatus.SUCCEEDED)
+
+
+def owed_refunds(db: Session) -> list[Refund]:
+    """Manual refunds an admin still has to send, oldest first."""
+    return list(db.scalars(select(Refund).where(Refund.status == RefundStatus.OWED)
+                           .order_by(Refund.created_at, Refund.id)))
+
+
+def owed_count(db: Session) -> int:
+    return int(db.scalar(select(func.count()).select_from(Refund).where(Refund.status == RefundStatus.OWED)) or 0)
+
+
+def record_manual_refund(db: Session, refund_id: int, *, method: str, reference: str, sent_on: date,
+                         admin: User, now: datetime) -> Refund:
+    """An admin says how an owed refund was sent: it is done, the payment shows the money back,
+    and the payer is told (commits). Raises ``RefundRefused`` unless the refund is owed, or
+    for a date in the future (a day of slack: the admin's today may be tomorrow in UTC)."""
+    if sent_on > (now + timedelta(days=1)).date():
+        raise RefundRefused("The date it was sent cannot be in the future.")
+    with immediate(db):
+        refund = db.get(Refund, refund_id, with_for_update=True, populate_existing=True)
+        if refund is None or refund.status != RefundStatus.OWED:
+            raise RefundRefused("Only a refund that is owed can be recorded as sent.")
+        payment = db.get(Payment, refund.payment_id, with_for_update=True, populate_existing=True)
+        refund.status = RefundStatus.SUCCEEDED
+        refund.manual_method, refund.manual_reference = method, reference.strip() or None
+        refund.manual_sent_on, refund.recorded_by_id = sent_on, admin.id
+        refund.completed_at = now
+        payment.refunded_cents = min(payment.amount_cents, payment.refunded_cents + refund.amount_cents)
+        payment.status = status_after_refund(payment.amount_cents, payment.refunded_cents)
+        _tell_payer(db, payment, refund)
+        db.commit()
+    return refund
 
 
 def _tell_payer(db: Session, payment: Payment, refund: Refund) -> None:

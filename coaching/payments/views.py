@@ -10,7 +10,8 @@ from coaching.accounts.forms import EmptyForm
 from coaching.accounts.models import Role
 from coaching.extensions import csrf
 from coaching.payments import credits, packages, receivers, services, webhooks
-from coaching.payments.gateway import GatewayError, GatewayUnavailable, StripeGateway, WebhookInvalid, provider_name
+from coaching.payments.gateway import (GatewayError, GatewayUnavailable, StripeGateway, WebhookInvalid,
+                                      WebhookMalformed, provider_name)
 from coaching.payments.models import PackagePurchase, PurchaseStatus
 from coaching.scheduling import services as scheduling_services
 from coaching.scheduling.models import Booking, SessionType
@@ -141,6 +142,8 @@ def stripe_webhook():
         abort(404)
     try:
         event = gate.parse_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    except WebhookMalformed:
+        return {"error": "malformed event"}, 400
     except WebhookInvalid:
         return {"error": "invalid signature"}, 400
     outcome = webhooks.apply_event(db.session, event, clock.now())

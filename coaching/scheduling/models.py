@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coaching.crypto import EncryptedText
 from coaching.db import Base, str_enum, utcnow
 
 
@@ -143,7 +144,8 @@ class Booking(Base):
     hold_expires_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
-    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Free text a person wrote (or "rescheduled"): encrypted at rest like other free text.
+    cancel_reason: Mapped[str | None] = mapped_column(EncryptedText())
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     video_url: Mapped[str | None] = mapped_column(String(300))

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,11 @@ class SlotTaken(SchedulingError):
     def __init__(self, next_slots: list[tuple[datetime, datetime]] | None = None) -> None:
         super().__init__()
         self.next_slots = next_slots or []
+
+
+class TooManyHolds(SchedulingError):
+    """You already have times held and waiting for payment. Please pay for one, or let it go, before holding another."""
+    code = "too_many_holds"
 
 
 class HoldExpired(SchedulingError):
@@ -294,13 +299,38 @@ def _new_booking(**fields: object) -> Booking:
     return Booking(ical_uid=f"{uuid.uuid4()}@tandem", video_url=template.format(token=token), **fields)
 
 
+def _lock_couple(db: Session, couple_id: int) -> None:
+    """Serialise hold placing per couple across coaches (PostgreSQL; SQLite holds the write lock)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(Couple.id).where(Couple.id == couple_id).with_for_update())
+
+
+def active_holds_seen_by(db: Session, couple_id: int, user_id: int, now: datetime) -> int:
+    """Live unpaid holds of the couple that ``user_id`` may see: joint sessions, and the
+    individual sessions they hold themselves (the other partner's are their own business,
+    so they neither show nor count against this partner)."""
+    return int(db.scalar(
+        select(func.count()).select_from(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id)
+        .where(Booking.couple_id == couple_id, Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now,
+               or_(SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == user_id))) or 0)
+
+
+def _check_hold_cap(db: Session, couple_id: int, user_id: int, now: datetime) -> None:
+    """Raise TooManyHolds when the couple already has ``MAX_HOLDS_PER_COUPLE`` live holds (see
+    ``active_holds_seen_by``); call with the couple locked."""
+    _lock_couple(db, couple_id)
+    if active_holds_seen_by(db, couple_id, user_id, now) >= int(current_app.config.get("MAX_HOLDS_PER_COUPLE", 2)):
+        raise TooManyHolds()
+
+
 def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str, start: datetime,
                now: datetime) -> Booking:
     """Hold ``start`` with the coach for the user's couple; commit and return the booking.
 
     A free session type is confirmed at once (emails queued); a paid one stays ``held`` until
     payment confirms it or ``HOLD_MINUTES`` pass. Raises NotFound, NotAllowed,
-    JointBookingBlocked, NotASlot, or SlotTaken (with the next free slots).
+    JointBookingBlocked, TooManyHolds (a paid hold beyond ``MAX_HOLDS_PER_COUPLE``), NotASlot,
+    or SlotTaken (with the next free slots).
     """
     if start.tzinfo is None:
         raise NotASlot("The start time needs a time zone offset.")
@@ -314,6 +344,8 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     if session_type.kind == SessionKind.JOINT and couple.joint_booking_blocked:
         raise JointBookingBlocked()
     with _booking_transaction(db, coach, session_type, start, now):
+        if not session_type.is_free:
+            _check_hold_cap(db, couple.id, user.id, now)
         end = _require_slot(db, coach, session_type, start, now)
         booking = _new_booking(
             coach_id=coach.id, session_type_id=session_type.id, couple_id=couple.id, booked_by_id=user.id,

@@ -19,6 +19,7 @@ from coaching.coaches.services import list_public_coaches
 from coaching.scheduling import links, services
 from coaching.scheduling.forms import ClientCancelForm, SlotForm
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
+from coaching.scheduling.rate_limits import limit_hold_creation
 from coaching.scheduling.slots import both_free
 from coaching.security import role_required, verified_required
 from coaching.timezones import is_valid_zone
@@ -71,6 +72,7 @@ def choose():
 
 
 @bp.route("/book/<int:coach_id>/<slug>", methods=["GET", "POST"])
+@limit_hold_creation
 @role_required(Role.CLIENT)
 @verified_required
 def book(coach_id: int, slug: str):
