@@ -27,6 +27,7 @@ from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
 from coaching.scheduling import events, lifecycle, notices, slots
+from coaching.validation import in_range, shift
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
 )
@@ -109,7 +110,7 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
     """Each coach's hours (``zones``: coach id -> IANA zone), with only the overrides and time
     off near ``[start, end)``: three indexed queries for any number of coaches."""
     ids = list(zones)
-    first, last = (start - _MARGIN).date(), (end + _MARGIN).date()
+    first, last = shift(start, -_MARGIN).date(), shift(end, _MARGIN).date()  # clamped: never overflows
     weekly: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
     for row in db.execute(select(AvailabilityRule.coach_id, AvailabilityRule.weekday, AvailabilityRule.start_time,
                                  AvailabilityRule.end_time).where(AvailabilityRule.coach_id.in_(ids))):
@@ -138,7 +139,7 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
     query = select(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
                    Booking.couple_id).where(
         Booking.coach_id.in_(ids),
-        Booking.starts_at < end + _MARGIN, Booking.ends_at > start - _MARGIN,
+        Booking.starts_at < shift(end, _MARGIN), Booking.ends_at > shift(start, -_MARGIN),
         or_(Booking.status == BookingStatus.CONFIRMED,
             and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
     for row in db.execute(query):
@@ -294,6 +295,15 @@ def _new_booking(**fields: object) -> Booking:
     return Booking(ical_uid=f"{uuid.uuid4()}@tandem", video_url=template.format(token=token), **fields)
 
 
+def _utc_start(start: datetime) -> datetime:
+    """A requested start as UTC; NotASlot without an offset or outside the sane date range."""
+    if start.tzinfo is None:
+        raise NotASlot("The start time needs a time zone offset.")
+    if not in_range(start.date()):
+        raise NotASlot()
+    return start.astimezone(UTC)
+
+
 def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str, start: datetime,
                now: datetime) -> Booking:
     """Hold ``start`` with the coach for the user's couple; commit and return the booking.
@@ -302,9 +312,7 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     payment confirms it or ``HOLD_MINUTES`` pass. Raises NotFound, NotAllowed,
     JointBookingBlocked, NotASlot, or SlotTaken (with the next free slots).
     """
-    if start.tzinfo is None:
-        raise NotASlot("The start time needs a time zone offset.")
-    start = start.astimezone(UTC)
+    start = _utc_start(start)
     coach, session_type = bookable_session_type(db, coach_id, session_type_slug)
     if not user.is_verified:
         raise NotAllowed("Please confirm your email address before booking.")
@@ -417,9 +425,7 @@ def reschedule_booking(db: Session, booking: Booking, *, new_start: datetime, no
     """Move a confirmed booking to ``new_start``, atomically: the new booking (same UID, next
     SEQUENCE, same payment chain) exists exactly when the old one gave way. Commit; return the new one.
     Raises NotChangeable, TooLate, NotASlot or SlotTaken."""
-    if new_start.tzinfo is None:
-        raise NotASlot("The start time needs a time zone offset.")
-    new_start = new_start.astimezone(UTC)
+    new_start = _utc_start(new_start)
     session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
     coach = db.get(CoachProfile, booking.coach_id)
     if session_type is None or coach is None:
@@ -454,6 +460,8 @@ def block_time(db: Session, coach: CoachProfile, *, start: datetime, end: dateti
     Raises NotASlot for an empty or past range, SlotTaken when it overlaps a hold or booking."""
     if start.tzinfo is None or end.tzinfo is None or end <= start:
         raise NotASlot("The end must be after the start.")
+    if not (in_range(start.date()) and in_range(end.date())):
+        raise NotASlot()
     if end <= now:
         raise NotASlot("That time is already past.")
     try:
