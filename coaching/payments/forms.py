@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from coaching.form_fields import select_choices
 from coaching.payments.states import PaymentStatus
+from coaching.validation import SaneDate
 
 METHODS = [("bank_transfer", "Bank transfer"), ("card_terminal", "Card terminal"), ("cash", "Cash"),
            ("cheque", "Cheque"), ("other", "Other")]
@@ -70,8 +71,8 @@ class PaymentFilterForm(FlaskForm):
     coach = SelectField("Coach", choices=select_choices([("", "Any")]), default="", validate_choice=False)
     provider = SelectField("Provider", default="",
                            choices=select_choices([("", "Any"), ("stripe", "Stripe"), ("manual", "Manual")]))
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), SaneDate()])
+    date_to = DateField("To", validators=[Optional(), SaneDate()])
 
 
 class EmptyToggle(FlaskForm):

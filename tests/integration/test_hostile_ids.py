@@ -69,3 +69,21 @@ def test_calendar_loaders_clamp_windows_at_the_ends_of_time_instead_of_overflowi
         session_type = services.bookable_session_type(db.session, coach, "consultation")[1]
         now = datetime(2026, 11, 2, 15, tzinfo=UTC)
         assert services.free_slots(db.session, coach, session_type, start, end, now) == []
+
+
+@pytest.mark.parametrize("query", [
+    {"couple_id": str(10**30), "booking_id": str(MAX_DATABASE_ID + 1), "coach": str(2**63)},
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+])
+def test_payment_filters_with_hostile_ids_or_dates_never_fail(client, create_user, query):
+    admin = create_user("admin@example.com", role=Role.ADMIN)
+    login(client, admin.email)
+    assert client.get("/admin/payments", query_string=query).status_code == 200
+    assert client.get("/admin/payments.csv", query_string=query).status_code == (400 if "date_to" in query else 200)
+
+
+def test_choosing_a_coach_by_an_id_beyond_integer_is_a_400(client, coach):
+    login(client, "ana@example.com")
+    token = csrf_token(client, "/account/settings")
+    response = client.post("/match/choose", data={"csrf_token": token, "coach_id": str(10**30)})
+    assert response.status_code == 400
