@@ -85,7 +85,8 @@ def run_schemathesis(served: dict[str, Any], *extra: str) -> subprocess.Complete
          "--url", f"{served['url']}/api/v1", "--max-examples", str(MAX_EXAMPLES),
          "--generation-deterministic", "--workers", "1", "--no-color",
          "--request-timeout", "10", *extra],
-        capture_output=True, text=True, timeout=280, check=False)
+        capture_output=True, text=True, timeout=280, check=False,
+        cwd=served["document"].parent)  # its crash cache (.schemathesis/) stays out of the checkout
 
 
 def _report(result: subprocess.CompletedProcess[str]) -> str:
