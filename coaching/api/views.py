@@ -99,13 +99,13 @@ def _is_database_id(value: object) -> bool:
 
 @bp.get("/coaches/<int:coach_id>/slots")
 def slots(coach_id: int):
-    slug = request.args.get("session_type", "").strip()
-    if not slug:
+    slug = request.args.get("session_type", "")
+    if not slug.strip():
         return api_error(400, "missing_parameter", "session_type is required.", "session_type")
     if not _is_slug(slug):
         return api_error(400, "invalid_parameter", "session_type must be a session type's slug "
                          "(lowercase letters, digits and dashes).", "session_type")
-    zone = request.args.get("tz", "UTC").strip()
+    zone = request.args.get("tz", "UTC")
     if not is_valid_zone(zone):
         return api_error(422, "invalid_timezone", "tz must be an IANA time zone such as Europe/London.", "tz")
     first, last = _date_param("start"), _date_param("end")

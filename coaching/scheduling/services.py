@@ -27,10 +27,10 @@ from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
 from coaching.scheduling import events, lifecycle, notices, slots
-from coaching.validation import in_range, shift
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
 )
+from coaching.validation import in_range, shift
 
 
 class SchedulingError(Exception):

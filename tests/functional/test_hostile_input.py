@@ -290,3 +290,24 @@ def test_dates_in_the_document_match_the_validation_bounds():
     text = str(openapi_document())
     assert EARLIEST_DATE == date(1900, 1, 1) and LATEST_DATE == date(2999, 12, 31)
     assert "1900-01-01" in text and "2999-12-31" in text
+
+
+def test_booking_statuses_in_the_document_are_the_models_statuses():
+    enum = openapi_document()["components"]["schemas"]["Booking"]["properties"]["status"]["enum"]
+    assert set(enum) == {str(s) for s in BookingStatus}
+
+
+def test_a_body_over_the_limit_under_the_api_is_a_documented_json_413(app, client, setup):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/api/v1/bookings", headers=bearer(setup["token"]),
+                           data='{"reason": "' + "x" * 2000 + '"}', content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"]["message"]
+    assert "413" in openapi_document()["paths"]["/bookings"]["post"]["responses"]
+
+
+def test_padded_parameters_are_refused_as_the_document_says(client, setup):
+    q = {"session_type": "consultation", "start": "2026-11-03", "end": "2026-11-03"}
+    padded_slug = client.get(SLOTS.format(setup["coach_id"]), query_string={**q, "session_type": " consultation"})
+    assert padded_slug.status_code == 400 and padded_slug.get_json()["error"]["code"] == "invalid_parameter"
+    padded_zone = client.get(SLOTS.format(setup["coach_id"]), query_string={**q, "tz": "UTC "})
+    assert padded_zone.status_code == 422 and padded_zone.get_json()["error"]["code"] == "invalid_timezone"
