@@ -4,9 +4,11 @@
   range of an ``integer`` primary key on PostgreSQL) matches no route, so it is a 404 before
   any query runs.
 - :func:`refuse_control_characters` runs before every view: a NUL byte or another C0 control
-  character (tab, CR and LF are kept for multi-line text) or a lone surrogate in the path,
-  the query string, a form field or a JSON body is a 400 with a clear message (JSON under
-  ``/api/``). Such characters are never valid input, and PostgreSQL cannot store a NUL.
+  character (tab, CR and LF are kept for multi-line text) or a lone surrogate in the query
+  string, a form field or a JSON body is a 400 with a clear message (JSON under ``/api/``).
+  Such characters are never valid input, and PostgreSQL cannot store a NUL. Path segments
+  are left to their views, which answer an unknown link with their own 404 (tokens are
+  hashed or signed before any query; a session type slug is checked for its shape).
 - :func:`parse_date` / :func:`parse_instant` / :class:`SaneDate` are the one way API
   parameters, page parameters and form dates are read: ISO 8601, and inside
   ``EARLIEST_DATE..LATEST_DATE`` so that no later date arithmetic can overflow.
@@ -81,7 +83,6 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 def _request_strings() -> Iterator[tuple[str, str]]:
-    yield "path", request.path
     for key, value in request.args.items(multi=True):
         yield key, key
         yield key, value

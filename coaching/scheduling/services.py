@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
+from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
@@ -190,6 +191,8 @@ def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:
 
 def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachProfile, SessionType]:
     """The coach and one of the active session types they offer; raise ``NotFound``."""
+    if not SLUG_RE.match(slug):  # e.g. a NUL byte from a URL, which PostgreSQL refuses to compare
+        raise NotFound()
     row = db.execute(
         select(CoachProfile, SessionType)
         .join(User, User.id == CoachProfile.user_id)
