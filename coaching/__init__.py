@@ -18,6 +18,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
                 instance_relative_config=False)
     register_config(app, config)
     register_logging(app)
+    register_request_validation(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -48,6 +49,13 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("tandem").setLevel(logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_request_validation(app: Flask) -> None:
+    """Bounded ``<int:>`` ids and the control-character check; first, so every route and view gets them."""
+    from coaching import validation
+
+    validation.register(app)
 
 
 def register_database(app: Flask) -> None:

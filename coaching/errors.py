@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -23,6 +23,11 @@ MESSAGES = {
     429: ("Too many attempts", "Please wait a minute before trying again."),
     500: ("Something went wrong on our side", "We have been told about it. Please try again in a moment."),
 }
+
+
+def render_error(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
+    """The error page (or ``{"error": {"code", "message"}}`` under ``/api/``) for ``code``."""
+    return _render(code, detail)
 
 
 def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
@@ -47,7 +52,13 @@ def register(app: Flask) -> None:
             return exc
         if exc.code >= 500:
             db.session.rollback()
-        return _render(exc.code)
+        body, status = _render(exc.code)
+        response = current_app.make_response((body, status))
+        # Keep the headers the exception carries: Allow on a 405 (RFC 9110), Retry-After, ...
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

@@ -13,11 +13,13 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from coaching import clock, db
+from coaching.coaches.catalog import SLUG_RE
 from coaching.extensions import csrf
 from coaching.scheduling import services, slot_cache
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
 from coaching.scheduling.rate_limits import limit_hold_creation
 from coaching.timezones import is_valid_zone
+from coaching.validation import EARLIEST_DATE, LATEST_DATE, MAX_DATABASE_ID, DateOutOfRange, parse_date, parse_instant
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -73,24 +75,38 @@ def _refused(exc: services.SchedulingError, zone: str):  # type: ignore[no-untyp
 # --- slots -----------------------------------------------------------------------------------
 
 
+DATE_RANGE = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+
+
 def _date_param(name: str) -> date | tuple[Any, int]:
     raw = request.args.get(name)
     if not raw:
         return api_error(400, "missing_parameter", f"{name} is required (YYYY-MM-DD).", name)
     try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return parse_date(raw)
+    except DateOutOfRange:
+        return api_error(422, "date_out_of_range", f"{name} must be a date {DATE_RANGE}.", name)
     except ValueError:
         return api_error(400, "invalid_date", f"{name} must be a date like 2026-06-01.", name)
 
 
+def _is_slug(value: object) -> bool:
+    return isinstance(value, str) and SLUG_RE.match(value) is not None
+
+
+def _is_database_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DATABASE_ID
+
+
 @bp.get("/coaches/<int:coach_id>/slots")
 def slots(coach_id: int):
-    slug = request.args.get("session_type", "").strip()
-    if not slug:
+    slug = request.args.get("session_type", "")
+    if not slug.strip():
         return api_error(400, "missing_parameter", "session_type is required.", "session_type")
-    zone = request.args.get("tz", "UTC").strip()
+    if not _is_slug(slug):
+        return api_error(400, "invalid_parameter", "session_type must be a session type's slug "
+                         "(lowercase letters, digits and dashes).", "session_type")
+    zone = request.args.get("tz", "UTC")
     if not is_valid_zone(zone):
         return api_error(422, "invalid_timezone", "tz must be an IANA time zone such as Europe/London.", "tz")
     first, last = _date_param("start"), _date_param("end")
@@ -135,6 +151,9 @@ def _checkout_url(booking: Booking) -> str | None:
         return None
 
 
+NEW_BOOKING_FIELDS = frozenset({"coach_id", "session_type", "start"})
+
+
 @bp.post("/bookings")
 @limit_hold_creation
 def create_booking():
@@ -143,16 +162,22 @@ def create_booking():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return api_error(400, "invalid_json", "Send a JSON object with coach_id, session_type and start.")
+    unknown = sorted(set(data) - NEW_BOOKING_FIELDS)
+    if unknown:
+        return api_error(422, "invalid_field", f"Unknown field {unknown[0]!r}: send only coach_id, session_type "
+                         "and start.", unknown[0])
     coach_id, slug, raw_start = data.get("coach_id"), data.get("session_type"), data.get("start")
-    if isinstance(coach_id, bool) or not isinstance(coach_id, int):
-        return api_error(422, "invalid_field", "coach_id must be an integer.", "coach_id")
-    if not isinstance(slug, str) or not slug:
+    if not _is_database_id(coach_id):
+        return api_error(422, "invalid_field", "coach_id must be a coach's id (a positive integer).", "coach_id")
+    if not _is_slug(slug):
         return api_error(422, "invalid_field", "session_type must be a session type's slug.", "session_type")
     try:
-        start = datetime.fromisoformat(raw_start) if isinstance(raw_start, str) else None
+        start = parse_instant(raw_start) if isinstance(raw_start, str) else None
+    except DateOutOfRange:
+        return api_error(422, "invalid_datetime", f"start must be a date-time {DATE_RANGE}.", "start")
     except ValueError:
         start = None
-    if start is None or start.tzinfo is None:
+    if start is None:
         return api_error(422, "invalid_datetime", "start must be an ISO 8601 date-time with an offset.", "start")
     zone = current_user.timezone or "UTC"
     try:
@@ -175,6 +200,9 @@ def cancel_booking(booking_id: int):
     data = request.get_json(silent=True) if request.data else {}
     if not isinstance(data, dict):
         return api_error(400, "invalid_json", "Send a JSON object (optionally with a reason).")
+    unknown = sorted(set(data) - {"reason"})
+    if unknown:
+        return api_error(422, "invalid_field", f"Unknown field {unknown[0]!r}: send only reason.", unknown[0])
     reason = data.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
         return api_error(422, "invalid_field", "reason must be text of at most 500 characters.", "reason")

@@ -6,9 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from coaching.validation import MAX_DATABASE_ID
+
 
 class ChooseCoachForm(FlaskForm):
-    coach_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    coach_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_DATABASE_ID)])
 
 
 class NoneFitForm(FlaskForm):

@@ -16,15 +16,17 @@ from coaching.payments.policy import RefundPolicy
 from coaching.payments.views import bp
 from coaching.scheduling.models import Booking, SessionType
 from coaching.security import role_required
+from coaching.validation import database_id
 
 
 def _filter_from(form: forms.PaymentFilterForm) -> ledger.PaymentFilter:
-    coach = form.coach.data or ""
     return ledger.PaymentFilter(
         status=form.status.data or None, provider=form.provider.data or None,
-        coach_id=int(coach) if coach.isdigit() else None,
-        date_from=form.date_from.data, date_to=form.date_to.data,
-        couple_id=request.args.get("couple_id", type=int), booking_id=request.args.get("booking_id", type=int))
+        coach_id=request.args.get("coach", type=database_id),
+        date_from=None if form.date_from.errors else form.date_from.data,
+        date_to=None if form.date_to.errors else form.date_to.data,
+        couple_id=request.args.get("couple_id", type=database_id),
+        booking_id=request.args.get("booking_id", type=database_id))
 
 
 def _filter_form() -> forms.PaymentFilterForm:

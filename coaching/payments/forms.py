@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from coaching.form_fields import select_choices
 from coaching.payments.states import PaymentStatus
+from coaching.validation import SaneDate
 
 #: A reference is one line of printable text (a NUL byte would not even reach PostgreSQL).
 ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$", message="Use letters, digits and punctuation only.")
@@ -82,8 +83,8 @@ class PaymentFilterForm(FlaskForm):
     coach = SelectField("Coach", choices=select_choices([("", "Any")]), default="", validate_choice=False)
     provider = SelectField("Provider", default="",
                            choices=select_choices([("", "Any"), ("stripe", "Stripe"), ("manual", "Manual")]))
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), SaneDate()])
+    date_to = DateField("To", validators=[Optional(), SaneDate()])
 
 
 class EmptyToggle(FlaskForm):

@@ -21,6 +21,7 @@ from coaching.scheduling.models import DateOverride, SessionType, TimeOff
 from coaching.scheduling.slots import WEEKDAY_KEYS
 from coaching.scheduling.views import bp
 from coaching.security import coach_profile_of, role_required
+from coaching.validation import parse_date_or
 
 
 def _coach():  # type: ignore[no-untyped-def]
@@ -133,10 +134,7 @@ def session_types():
 
 
 def _monday(zone: ZoneInfo) -> date:
-    try:
-        chosen = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        chosen = clock.now().astimezone(zone).date()
+    chosen = parse_date_or(request.args.get("week"), clock.now().astimezone(zone).date())
     return chosen - timedelta(days=chosen.weekday())
 
 

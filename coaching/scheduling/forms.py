@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from coaching.form_fields import CheckboxesField
 from coaching.timezones import zone_choices
+from coaching.validation import SaneDate
 
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
              "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
@@ -34,15 +35,15 @@ class WeeklyHoursForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    on_date = DateField("Date", validators=[InputRequired(message="Choose a date.")])
+    on_date = DateField("Date", validators=[InputRequired(message="Choose a date."), SaneDate()])
     start = TimeField("From", validators=[Optional()])
     end = TimeField("Until", validators=[Optional()])
     closed = BooleanField("Closed all day")
 
 
 class TimeOffForm(FlaskForm):
-    start_date = DateField("First day off", validators=[InputRequired(message="Choose the first day.")])
-    end_date = DateField("Last day off", validators=[InputRequired(message="Choose the last day.")])
+    start_date = DateField("First day off", validators=[InputRequired(message="Choose the first day."), SaneDate()])
+    end_date = DateField("Last day off", validators=[InputRequired(message="Choose the last day."), SaneDate()])
     reason = StringField("Note (only you see it)", validators=[Optional(), Length(max=200)])
 
 
@@ -51,7 +52,7 @@ class SessionTypesForm(FlaskForm):
 
 
 class BlockForm(FlaskForm):
-    on_date = DateField("Date", validators=[InputRequired(message="Choose a date.")])
+    on_date = DateField("Date", validators=[InputRequired(message="Choose a date."), SaneDate()])
     start = TimeField("From", validators=[InputRequired(message="Give a start time.")])
     end = TimeField("Until", validators=[InputRequired(message="Give an end time.")])
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
+from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
@@ -30,6 +31,7 @@ from coaching.scheduling import events, lifecycle, notices, slots
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
 )
+from coaching.validation import in_range, shift
 
 
 class SchedulingError(Exception):
@@ -114,7 +116,7 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
     """Each coach's hours (``zones``: coach id -> IANA zone), with only the overrides and time
     off near ``[start, end)``: three indexed queries for any number of coaches."""
     ids = list(zones)
-    first, last = (start - _MARGIN).date(), (end + _MARGIN).date()
+    first, last = shift(start, -_MARGIN).date(), shift(end, _MARGIN).date()  # clamped: never overflows
     weekly: dict[int, list[slots.WeeklyHours]] = defaultdict(list)
     for row in db.execute(select(AvailabilityRule.coach_id, AvailabilityRule.weekday, AvailabilityRule.start_time,
                                  AvailabilityRule.end_time).where(AvailabilityRule.coach_id.in_(ids))):
@@ -143,7 +145,7 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
     query = select(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
                    Booking.couple_id).where(
         Booking.coach_id.in_(ids),
-        Booking.starts_at < end + _MARGIN, Booking.ends_at > start - _MARGIN,
+        Booking.starts_at < shift(end, _MARGIN), Booking.ends_at > shift(start, -_MARGIN),
         or_(Booking.status == BookingStatus.CONFIRMED,
             and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
     for row in db.execute(query):
@@ -194,6 +196,8 @@ def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:
 
 def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachProfile, SessionType]:
     """The coach and one of the active session types they offer; raise ``NotFound``."""
+    if not SLUG_RE.match(slug):  # e.g. a NUL byte from a URL, which PostgreSQL refuses to compare
+        raise NotFound()
     row = db.execute(
         select(CoachProfile, SessionType)
         .join(User, User.id == CoachProfile.user_id)
@@ -323,6 +327,15 @@ def _check_hold_cap(db: Session, couple_id: int, user_id: int, now: datetime) ->
         raise TooManyHolds()
 
 
+def _utc_start(start: datetime) -> datetime:
+    """A requested start as UTC; NotASlot without an offset or outside the sane date range."""
+    if start.tzinfo is None:
+        raise NotASlot("The start time needs a time zone offset.")
+    if not in_range(start.date()):
+        raise NotASlot()
+    return start.astimezone(UTC)
+
+
 def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str, start: datetime,
                now: datetime) -> Booking:
     """Hold ``start`` with the coach for the user's couple; commit and return the booking.
@@ -332,9 +345,7 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     JointBookingBlocked, TooManyHolds (a paid hold beyond ``MAX_HOLDS_PER_COUPLE``), NotASlot,
     or SlotTaken (with the next free slots).
     """
-    if start.tzinfo is None:
-        raise NotASlot("The start time needs a time zone offset.")
-    start = start.astimezone(UTC)
+    start = _utc_start(start)
     coach, session_type = bookable_session_type(db, coach_id, session_type_slug)
     if not user.is_verified:
         raise NotAllowed("Please confirm your email address before booking.")
@@ -449,9 +460,7 @@ def reschedule_booking(db: Session, booking: Booking, *, new_start: datetime, no
     """Move a confirmed booking to ``new_start``, atomically: the new booking (same UID, next
     SEQUENCE, same payment chain) exists exactly when the old one gave way. Commit; return the new one.
     Raises NotChangeable, TooLate, NotASlot or SlotTaken."""
-    if new_start.tzinfo is None:
-        raise NotASlot("The start time needs a time zone offset.")
-    new_start = new_start.astimezone(UTC)
+    new_start = _utc_start(new_start)
     session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
     coach = db.get(CoachProfile, booking.coach_id)
     if session_type is None or coach is None:
@@ -486,6 +495,8 @@ def block_time(db: Session, coach: CoachProfile, *, start: datetime, end: dateti
     Raises NotASlot for an empty or past range, SlotTaken when it overlaps a hold or booking."""
     if start.tzinfo is None or end.tzinfo is None or end <= start:
         raise NotASlot("The end must be after the start.")
+    if not (in_range(start.date()) and in_range(end.date())):
+        raise NotASlot()
     if end <= now:
         raise NotASlot("That time is already past.")
     try:

@@ -144,8 +144,8 @@ def free_slots(
     zone = ZoneInfo(availability.timezone)
     duration = timedelta(minutes=rules.duration_min)
     step = timedelta(minutes=max(1, rules.slot_interval_min))
-    earliest = max(window_start, now + timedelta(hours=rules.min_notice_hours))
-    latest = min(window_end, now + timedelta(days=rules.horizon_days))
+    earliest = _bounded(max(window_start, _bounded(now, timedelta(hours=rules.min_notice_hours))))
+    latest = _bounded(min(window_end, _bounded(now, timedelta(days=rules.horizon_days))))
     if earliest >= latest:
         return []
     # Buffers of the new session: nothing busy within `before` ahead of it or `after` behind it.
@@ -162,6 +162,20 @@ def free_slots(
                                           earliest, latest, busy_starts, busy_ends))
         day += timedelta(days=1)
     return sorted(set(slots))
+
+
+# Instants a slot computation may reach: local dates a day either side of them still exist.
+_FIRST_INSTANT = datetime(2, 1, 1, tzinfo=UTC)
+_LAST_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _bounded(value: datetime, delta: timedelta = timedelta(0)) -> datetime:
+    """``value + delta`` kept inside years 2..9998 instead of overflowing (hostile dates, huge horizons)."""
+    try:
+        value = value + delta
+    except OverflowError:
+        return _LAST_INSTANT if delta > timedelta(0) else _FIRST_INSTANT
+    return min(max(value, _FIRST_INSTANT), _LAST_INSTANT)
 
 
 def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, duration: timedelta,

@@ -23,6 +23,7 @@ from coaching.scheduling.rate_limits import limit_hold_creation
 from coaching.scheduling.slots import both_free
 from coaching.security import role_required, verified_required
 from coaching.timezones import is_valid_zone
+from coaching.validation import parse_date_or, parse_instant
 
 bp = Blueprint("scheduling", __name__)
 
@@ -35,11 +36,7 @@ def _zone() -> str:
 
 def _from_date(zone: str) -> date:
     today = clock.now().astimezone(ZoneInfo(zone)).date()
-    try:
-        chosen = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        return today
-    return max(today, chosen)
+    return max(today, parse_date_or(request.args.get("from"), today))
 
 
 def grouped_slots(found: list[tuple[datetime, datetime]], zone: str, couple) -> tuple[list, OrderedDict]:  # type: ignore[no-untyped-def]
@@ -85,7 +82,7 @@ def book(coach_id: int, slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            start = datetime.fromisoformat(form.start.data)
+            start = parse_instant(form.start.data)
             booking = services.place_hold(db.session, user=current_user, coach_id=coach.id,
                                           session_type_slug=slug, start=start, now=clock.now())
         except ValueError:
@@ -166,7 +163,7 @@ def manage(token: str):
             flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
             return redirect(url_for("public.landing"))
         if request.method == "POST" and request.form.get("action") == "move" and slot_form.validate():
-            new = services.reschedule_booking(db.session, found, new_start=datetime.fromisoformat(slot_form.start.data),
+            new = services.reschedule_booking(db.session, found, new_start=parse_instant(slot_form.start.data),
                                               now=clock.now(),
                                               by_user=current_user if current_user.is_authenticated else None)
             flash("Your appointment has moved. We have emailed you the new time.", "success")

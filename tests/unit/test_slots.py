@@ -192,3 +192,24 @@ def test_slot_inside_both_partners_free_times_in_their_own_zones_is_marked():
     fits = (datetime(2026, 6, 1, 22, tzinfo=UTC), datetime(2026, 6, 1, 22, 50, tzinfo=UTC))
     assert both_free(fits, [a, b])
     assert not both_free(fits, [a])
+
+
+@pytest.mark.parametrize(("window_start", "window_end", "now"), [
+    (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC) + timedelta(days=3), LONG_AGO),
+    (datetime.max.replace(tzinfo=UTC) - timedelta(days=3), datetime.max.replace(tzinfo=UTC),
+     datetime.max.replace(tzinfo=UTC) - timedelta(days=2)),
+    (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)),
+])
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_windows_at_the_ends_of_time_never_overflow(zone, window_start, window_end, now):
+    availability = Availability(zone, EVERY_DAY_9_TO_5)
+    rules = SessionRules(duration_min=60, slot_interval_min=60, horizon_days=3)
+    found = free_slots(availability, rules, [], window_start, window_end, now)
+    assert all(window_start <= start < window_end for start, _ in found)
+
+
+def test_a_horizon_beyond_the_calendar_is_cut_at_the_end_of_time():
+    rules = SessionRules(duration_min=60, slot_interval_min=60, horizon_days=10**6)
+    now = datetime(9998, 12, 25, tzinfo=UTC)
+    found = free_slots(Availability("UTC", EVERY_DAY_9_TO_5), rules, [], now, now + timedelta(days=3), now)
+    assert len(found) == 3 * 8
