@@ -68,7 +68,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    queue.huey.immediate = app.config["TASKS_MODE"] == "inline"
+    queue.configure(app.config)
     from coaching.scheduling import slot_cache
 
     slot_cache.clear()  # a new app (and in tests, a new database) starts with no cached slots

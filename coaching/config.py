@@ -46,6 +46,19 @@ def _crisis_resources(raw: str) -> list[dict[str, str]]:
     return [{"name": item["name"], "contact": item["contact"]} for item in value]
 
 
+def redis_fail_fast_options(connect_timeout: float = 0.5, socket_timeout: float = 2.0) -> dict[str, object]:
+    """Options for a Redis client that gives up quickly when Redis is down.
+
+    redis-py otherwise retries ten times with back-off (seconds per call) before raising.
+    ``socket_timeout`` must exceed the queue's blocking read (1 s).
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_connect_timeout": connect_timeout, "socket_timeout": socket_timeout,
+            "retry": Retry(NoBackoff(), 1)}
+
+
 def _dev_secret_key() -> str:
     """A per-checkout random key kept under instance/, so sessions survive restarts."""
     path = INSTANCE / "secret_key"
@@ -88,6 +101,14 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
+        # Redis (rate limits, queue, health check) must fail fast when it is down: seconds to
+        # connect, and to wait for an answer.
+        self.REDIS_CONNECT_TIMEOUT = float(env.get("REDIS_CONNECT_TIMEOUT", 0.5))
+        self.REDIS_SOCKET_TIMEOUT = float(env.get("REDIS_SOCKET_TIMEOUT", 2))
+        self.RATELIMIT_STORAGE_OPTIONS = redis_fail_fast_options(self.REDIS_CONNECT_TIMEOUT,
+                                                                 self.REDIS_SOCKET_TIMEOUT)
+        # With Redis down, rate limits are counted in this process's memory (and logged).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute")
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
         self.SMTP_URL = env.get("SMTP_URL") or None

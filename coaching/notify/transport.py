@@ -24,9 +24,9 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = row.to_addr
-    msg["Subject"] = row.subject
+    msg["Subject"] = row.subject or ""
     msg["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="tandem")
-    msg.set_content(row.text_body)
+    msg.set_content(row.text_body or "")
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")
     for att in row.attachments or []:
