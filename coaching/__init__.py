@@ -24,6 +24,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_templates(app)
     register_cli(app)
+    register_access_log(app)
     return app
 
 
@@ -103,6 +104,13 @@ def register_templates(app: Flask) -> None:
     from coaching import templating
 
     templating.register(app)
+
+
+def register_access_log(app: Flask) -> None:
+    """Tokens in URLs never reach the access log (after every blueprint is registered)."""
+    from coaching import access_log
+
+    access_log.install(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -200,6 +200,7 @@ class TestConfig(Config):
         self.DATABASE_URL = "sqlite://"
         self.TASKS_MODE = "inline"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SMTP_URL = "memory://"  # sent emails kept in memory for tests (tests/mail.py)
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
         for key, value in overrides.items():

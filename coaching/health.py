@@ -71,7 +71,9 @@ def report(config: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     if queue_state != "ok":
         checks["task_queue"]["error"] = queue_detail
     checks["rate_limits"] = _rate_limits(config, redis_state)
-    checks["email"] = {"status": "ok", "mode": "smtp" if config.get("SMTP_URL") else "log"}
+    smtp_url = config.get("SMTP_URL")
+    checks["email"] = {"status": "ok",
+                       "mode": "memory" if smtp_url == "memory://" else "smtp" if smtp_url else "log"}
     if checks["database"]["status"] != "ok":
         return {"status": "down", "checks": checks}, 503
     degraded = any(check["status"] != "ok" for check in checks.values())
