@@ -30,6 +30,13 @@ class TandemLimiter(Limiter):
         self._storage_dead = False
         super().init_app(app)
 
+    def recover_if_storage_answers(self) -> bool:
+        """Leave the fallback at once if the storage answers (a health check calls this)."""
+        if self.using_fallback and self._storage is not None and self._storage.check():
+            self.logger.info("Rate limit storage recovered")
+            self._storage_dead = False
+        return not self.using_fallback
+
     @property
     def using_fallback(self) -> bool:
         """True while Redis is unreachable and limits are counted in memory."""

@@ -51,7 +51,7 @@ def _rate_limits(config: Mapping[str, Any], redis_state: str | None) -> dict[str
     uri = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if uri.startswith("memory"):
         return {"status": "ok", "storage": "memory"}
-    if limiter.using_fallback or redis_state == "down":
+    if redis_state == "down" or not limiter.recover_if_storage_answers():
         return {"status": "degraded", "storage": "memory (fallback while Redis is down)"}
     return {"status": "ok", "storage": "redis"}
 
