@@ -18,11 +18,16 @@ from flask import Flask
 
 REDACTED = "[redacted]"
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
-SECRET_NAME = re.compile(r"token|secret|signature|password|key|code", re.IGNORECASE)
+SECRET_NAME = re.compile(r"token|secret|signature|password|key", re.IGNORECASE)
 _SEGMENT = r"[^/?#\s\"']+"
 _QUERY = re.compile(r"([?&;](?:[^=&#\s\"']*?(?:token|secret|signature|password|key)[^=&#\s\"']*)=)"
                     r"[^&#\s\"']*", re.IGNORECASE)
 _RULE_PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def is_secret_name(name: str) -> bool:
+    """A URL variable that holds a secret: ``token``, ``feed_secret`` ... (not ``token_id``)."""
+    return bool(SECRET_NAME.search(name)) and not name.endswith("_id")
 
 
 def secret_rule_patterns(rules: Iterable[str]) -> list[re.Pattern[str]]:
@@ -32,13 +37,12 @@ def secret_rule_patterns(rules: Iterable[str]) -> list[re.Pattern[str]]:
     """
     patterns = []
     for rule in rules:
-        if not any(SECRET_NAME.search(name) for name in _RULE_PART.findall(rule)):
+        if not any(is_secret_name(name) for name in _RULE_PART.findall(rule)):
             continue
         regex, last = "", 0
         for match in _RULE_PART.finditer(rule):
             regex += re.escape(rule[last:match.start()])
-            secret = SECRET_NAME.search(match.group(1))
-            regex += f"({_SEGMENT})" if secret else _SEGMENT
+            regex += f"({_SEGMENT})" if is_secret_name(match.group(1)) else _SEGMENT
             last = match.end()
         regex += re.escape(rule[last:])
         patterns.append(re.compile(regex))
