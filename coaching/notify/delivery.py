@@ -95,6 +95,8 @@ def _record_failure(
     values: dict[str, object] = {"last_error": f"{type(exc).__name__}: {exc}"[:2000], "locked_until": None}
     if attempts >= max_attempts:
         values["status"] = OutboxStatus.FAILED
+        log.error("email %s to %s gave up after %s attempts: admins can send it again from "
+                  "/admin/emails/failed", message_id, to_addr, attempts)
     else:
         values.update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(attempts))
     db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
