@@ -117,7 +117,7 @@ def main() -> None:
         app = create_app(TestConfig(DATABASE_URL=url, RATELIMIT_ENABLED=False, PASSWORD_HASH_FAST=False))
         bench_pages(app)
         bench_logins(app)
-        with SMTPServer() as smtp:
+        with SMTPServer() as smtp, app.app_context():  # outbox content is encrypted with the app's keys
             bench_outbox(url, "SQLite", smtp)
             pg = postgres_url()
             if pg is not None:

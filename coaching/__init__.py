@@ -25,6 +25,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_templates(app)
     register_cli(app)
+    register_access_log(app)
     return app
 
 
@@ -76,7 +77,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    queue.huey.immediate = app.config["TASKS_MODE"] == "inline"
+    queue.configure(app.config)
     from coaching.scheduling import slot_cache
 
     slot_cache.clear()  # a new app (and in tests, a new database) starts with no cached slots
@@ -111,6 +112,13 @@ def register_templates(app: Flask) -> None:
     from coaching import templating
 
     templating.register(app)
+
+
+def register_access_log(app: Flask) -> None:
+    """Tokens in URLs never reach the access log (after every blueprint is registered)."""
+    from coaching import access_log
+
+    access_log.install(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -47,6 +47,19 @@ def _crisis_resources(raw: str) -> list[dict[str, str]]:
     return [{"name": item["name"], "contact": item["contact"]} for item in value]
 
 
+def redis_fail_fast_options(connect_timeout: float = 0.5, socket_timeout: float = 2.0) -> dict[str, object]:
+    """Options for a Redis client that gives up quickly when Redis is down.
+
+    redis-py otherwise retries ten times with back-off (seconds per call) before raising.
+    ``socket_timeout`` must exceed the queue's blocking read (1 s).
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_connect_timeout": connect_timeout, "socket_timeout": socket_timeout,
+            "retry": Retry(NoBackoff(), 1)}
+
+
 def _dev_secret_key() -> str:
     """A per-checkout random key kept under instance/, so sessions survive restarts."""
     path = INSTANCE / "secret_key"
@@ -89,6 +102,14 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
+        # Redis (rate limits, queue, health check) must fail fast when it is down: seconds to
+        # connect, and to wait for an answer.
+        self.REDIS_CONNECT_TIMEOUT = float(env.get("REDIS_CONNECT_TIMEOUT", 0.5))
+        self.REDIS_SOCKET_TIMEOUT = float(env.get("REDIS_SOCKET_TIMEOUT", 2))
+        self.RATELIMIT_STORAGE_OPTIONS = redis_fail_fast_options(self.REDIS_CONNECT_TIMEOUT,
+                                                                 self.REDIS_SOCKET_TIMEOUT)
+        # With Redis down, rate limits are counted in this process's memory (and logged).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # Login, register and forgot attempts (Flask-Limiter strings, ";" between limits): a
         # per-minute burst limit and an hourly ceiling, per address and per account.
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute;200 per hour")
@@ -207,6 +228,7 @@ class TestConfig(Config):
         self.DATABASE_URL = "sqlite://"
         self.TASKS_MODE = "inline"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SMTP_URL = "memory://"  # sent emails kept in memory for tests (tests/mail.py)
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
         for key, value in overrides.items():

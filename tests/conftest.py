@@ -119,6 +119,9 @@ def config_overrides() -> dict[str, Any]:
 def app(database_url: str, config_overrides: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
     overrides: dict[str, Any] = {"DATABASE_URL": database_url, "RATELIMIT_ENABLED": False}
     overrides.update(config_overrides)
+    from tests import mail
+
+    mail.clear()  # emails delivered in memory belong to one test
     application = create_app(TestConfig(**overrides))
     yield application
     db.session.remove()

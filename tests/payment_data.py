@@ -14,8 +14,8 @@ from coaching import db
 from coaching.accounts.models import User
 from coaching.coaches.models import CoachProfile
 from coaching.intake.models import Couple
-from coaching.notify.models import OutboxMessage
 from coaching.scheduling.models import Booking, SessionType
+from tests.mail import SentEmail, sent_emails
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 from tests.stripe_standin import StripeStandIn
 
@@ -64,12 +64,10 @@ def place(world: World, user: User, now: datetime, start: datetime = SLOT) -> Bo
                       start=start, now=now)
 
 
-def emails(kind: str, to: str | None = None) -> list[OutboxMessage]:
+def emails(kind: str, to: str | None = None) -> list[SentEmail]:
+    """The emails of ``kind`` delivered so far (the outbox keeps no content once sent)."""
     db.session.commit()  # see what other threads committed (SQLite keeps a read snapshot)
-    query = select(OutboxMessage).where(OutboxMessage.kind == kind)
-    if to:
-        query = query.where(OutboxMessage.to_addr == to)
-    return list(db.session.scalars(query))
+    return sent_emails(to=to, kind=kind)
 
 
 def count(model: Any, *where: Any) -> int:

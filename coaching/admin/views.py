@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
-from coaching import db
+from coaching import clock, db
 from coaching.accounts.models import Role, User
 from coaching.accounts.services import AccountError
 from coaching.admin import forms, services
 from coaching.coaches.services import list_public_coaches
 from coaching.intake.models import Couple
+from coaching.notify import services as outbox_admin
+from coaching.notify.forms import RetryEmailForm
 from coaching.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,6 +25,7 @@ def home():
         "clients": db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.CLIENT)),
         "coaches": db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.COACH)),
         "couples": db.session.scalar(select(func.count()).select_from(Couple)),
+        "failed_emails": outbox_admin.count_failed(db.session),
     }
     return render_template("admin/home.html", counts=counts)
 
@@ -43,3 +46,26 @@ def coaches():
             else:
                 flash(f"{profile.name} already has a coach account.", "info")
     return render_template("admin/coaches.html", form=form, coaches=list_public_coaches(db.session))
+
+
+@bp.get("/emails/failed")
+@role_required(Role.ADMIN)
+def failed_emails():
+    return render_template("admin/failed_emails.html", emails=outbox_admin.failed_emails(db.session),
+                           form=RetryEmailForm())
+
+
+@bp.post("/emails/<int:message_id>/retry")
+@role_required(Role.ADMIN)
+def retry_email(message_id: int):
+    if not RetryEmailForm().validate_on_submit():
+        abort(400)
+    try:
+        outbox_admin.retry_failed(db.session, message_id, clock.now())
+    except LookupError:
+        abort(404)
+    except outbox_admin.NotRetryable:
+        flash("That email is no longer waiting for a retry.", "info")
+    else:
+        flash("The email is being sent again.", "success")
+    return redirect(url_for("admin.failed_emails"))

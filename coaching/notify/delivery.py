@@ -63,34 +63,41 @@ def deliver_due(
             db.commit()
             if claimed.rowcount != 1:
                 continue  # another worker has it
-            row = db.get(OutboxMessage, message_id, populate_existing=True)
-            assert row is not None
-            # End the read transaction: on SQLite a transaction that reads and then writes
-            # fails at once ("database is locked") if another worker wrote in between.
-            db.commit()
             try:
+                row = db.get(OutboxMessage, message_id, populate_existing=True)
+                assert row is not None
+                # End the read transaction: on SQLite a transaction that reads and then writes
+                # fails at once ("database is locked") if another worker wrote in between.
+                db.commit()
                 transport.send(build_message(row, mail_from))
-            except Exception as exc:  # any transport failure is retried later
-                _record_failure(db, row, exc, now, max_attempts)
+            except Exception as exc:  # any failure (transport, undecryptable row) is retried later
+                db.rollback()
+                _record_failure(db, message_id, exc, now, max_attempts)
                 continue
             row.status = OutboxStatus.SENT
             row.sent_at = now
             row.locked_until = None
             row.last_error = None
+            row.purge_content()  # links and tokens must not outlive the delivery
             db.commit()
             sent += 1
     return sent
 
 
 def _record_failure(
-    db: Session, row: OutboxMessage, exc: Exception, now: datetime, max_attempts: int
+    db: Session, message_id: int, exc: Exception, now: datetime, max_attempts: int
 ) -> None:
-    log.warning("email %s to %s failed (attempt %s): %s", row.id, row.to_addr, row.attempts, exc)
-    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    row.locked_until = None
-    if row.attempts >= max_attempts:
-        row.status = OutboxStatus.FAILED
+    """Put a claimed message back (with back-off) or mark it FAILED; reads no content."""
+    to_addr, attempts = db.execute(
+        select(OutboxMessage.to_addr, OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+    ).one()
+    log.warning("email %s to %s failed (attempt %s): %s", message_id, to_addr, attempts, exc)
+    values: dict[str, object] = {"last_error": f"{type(exc).__name__}: {exc}"[:2000], "locked_until": None}
+    if attempts >= max_attempts:
+        values["status"] = OutboxStatus.FAILED
+        log.error("email %s to %s gave up after %s attempts: admins can send it again from "
+                  "/admin/emails/failed", message_id, to_addr, attempts)
     else:
-        row.status = OutboxStatus.PENDING
-        row.next_attempt_at = now + backoff(row.attempts)
+        values.update(status=OutboxStatus.PENDING, next_attempt_at=now + backoff(attempts))
+    db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
     db.commit()

@@ -39,8 +39,17 @@ def queue_email(
         kind=template,
     )
     db.add(message)
-    db.info[_DIRTY] = True
+    deliver_after_commit(db)
     return message
+
+
+def deliver_after_commit(db: Session) -> None:
+    """Ask for a delivery run once ``db``'s transaction commits (nothing if it rolls back).
+
+    The request is best effort: if the task queue is down it is logged and dropped
+    (``coaching.queue``) and the periodic sweep delivers the committed rows.
+    """
+    db.info[_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -24,9 +24,9 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = row.to_addr
-    msg["Subject"] = row.subject
+    msg["Subject"] = row.subject or ""
     msg["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="tandem")
-    msg.set_content(row.text_body)
+    msg.set_content(row.text_body or "")
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")
     for att in row.attachments or []:
@@ -90,5 +90,27 @@ class SMTPTransport:
             client.send_message(message)
 
 
+class MemoryTransport:
+    """Keeps sent messages in this process's memory (``SMTP_URL=memory://``, for tests).
+
+    The outbox erases what a message said once it is sent, so tests read the delivered
+    copies here (``tests/mail.py``).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+memory_transport = MemoryTransport()
+
+
 def transport_for(smtp_url: str | None) -> Transport:
+    if smtp_url == "memory://":
+        return memory_transport
     return SMTPTransport(smtp_url) if smtp_url else LogTransport()

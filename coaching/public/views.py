@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from coaching import clock, db
@@ -35,4 +35,11 @@ def client_home():
 
 @bp.get("/healthz")
 def healthz():
-    return {"status": "ok"}
+    """Each dependency's state (``coaching.health``): 200 while the app can serve, else 503."""
+    from coaching import health
+
+    body, status = health.report(current_app.config)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

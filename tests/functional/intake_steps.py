@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-
-from coaching import db
-from coaching.notify.models import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token, login
+from tests.mail import sent_emails
 
 # Distinctive words, so a test can search every page and email for them.
 A_PRIVATE = "PRIVATE-A-lighthouse"
@@ -78,9 +75,7 @@ def invite(client: Any, app: Any, email: str) -> str:
 
 def last_invite_token(app: Any, email: str) -> str:
     with app.app_context():
-        message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == email,
-                                                                 OutboxMessage.kind == "invite_partner")
-                                     .order_by(OutboxMessage.id.desc())).first()
+        message = sent_emails(to=email, kind="invite_partner")[-1]
         return re.search(r"/intake/join/([\w-]+)", message.text_body).group(1)
 
 

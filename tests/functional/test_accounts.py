@@ -8,15 +8,13 @@ from sqlalchemy import select
 
 from coaching import db
 from coaching.accounts.models import User
-from coaching.notify.models import OutboxMessage
+from tests.mail import sent_emails
 from tests.conftest import PASSWORD, csrf_token, login
 
 
 def emails_to(app, address):
     with app.app_context():
-        return db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.to_addr == address).order_by(OutboxMessage.id)
-        ).all()
+        return sent_emails(to=address)
 
 
 def link_in(message, path):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from coaching import db
 from coaching.intake.models import Couple, Partner, SharedAnswerChange
 from coaching.intake.services import matching_profile
-from coaching.notify.models import OutboxMessage
+from tests.mail import sent_emails
 from tests.conftest import csrf_token
 from tests.functional import intake_steps as steps
 
@@ -48,7 +48,7 @@ def test_the_whole_intake_completes_and_tells_both_partners_neutrally(app, creat
     with app.app_context():
         couple = db.session.scalar(select(Couple))
         assert couple.intake_completed_at is not None and couple.status.value == "matching"
-        done = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intake_complete")).all()
+        done = sent_emails(kind="intake_complete")
         assert sorted(m.to_addr for m in done) == sorted([user_a.email, user_b.email])
         assert done[0].text_body.replace("Sam Rivera", "X") == done[1].text_body.replace("Alex Rivera", "X")
         seats = {p.slot: p for p in db.session.scalars(select(Partner))}

@@ -16,7 +16,7 @@ from coaching import db
 from coaching.accounts.models import Role
 from coaching.admin.services import create_coach
 from coaching.intake.models import Couple, Partner, PrivateAnswer, SafetyFlag, SafetyScreen
-from coaching.notify.models import OutboxMessage
+from tests.mail import sent_emails
 from tests.conftest import PASSWORD, login
 from tests.functional import intake_steps as steps
 
@@ -87,8 +87,7 @@ def test_the_partner_who_screened_positive_sees_resources_and_a_quick_exit_on_ev
 def test_no_client_email_mentions_the_screen_or_anyones_private_answers(app, couple):
     sam, alex, *_ = couple
     with app.app_context():
-        messages = db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.to_addr.in_([sam.email, alex.email]))).all()
+        messages = sent_emails(to=sam.email) + sent_emails(to=alex.email)
         assert {m.kind for m in messages} == {"invite_partner", "intake_complete"}
         for m in messages:
             text = f"{m.subject}\n{m.text_body}\n{m.html_body}".lower()
@@ -100,7 +99,7 @@ def test_no_client_email_mentions_the_screen_or_anyones_private_answers(app, cou
 def test_the_admin_email_about_a_flag_is_neutral_and_goes_to_admins_only(app, create_user, couple):
     sam, alex, *_ = couple
     with app.app_context():
-        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intake_review_needed")).all()
+        messages = sent_emails(kind="intake_review_needed")
         assert all(m.to_addr not in (sam.email, alex.email) for m in messages)
         for m in messages:
             assert "Sam" not in m.text_body and "positive" not in m.text_body.lower()

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from coaching import db
-from coaching.notify.models import OutboxMessage
 from coaching.scheduling.models import AvailabilityRule, Booking, BookingStatus
+from tests.mail import sent_emails
 from tests.conftest import csrf_token, login
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
@@ -50,8 +50,7 @@ def test_a_taken_time_is_a_409_with_a_clear_message(app, client, coach_id):
 
 def manage_link(app, address):
     with app.app_context():
-        message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == address)
-                                     .order_by(OutboxMessage.id.desc())).first()
+        message = sent_emails(to=address)[-1]
     return re.search(r"http://[^/]+(/bookings/manage/\S+)", message.text_body).group(1)
 
 

@@ -24,6 +24,7 @@ from coaching.accounts import tokens
 from coaching.accounts.models import Role, User
 from coaching import config as config_module
 from coaching.notify.models import OutboxMessage
+from tests.mail import SentEmail, sent_emails
 from tests.conftest import PASSWORD, csrf_token, login
 
 CSRF_EXEMPT = {"/webhooks/stripe"}  # Stripe signs its webhooks; nothing else is exempt
@@ -433,13 +434,12 @@ def test_register_answers_the_same_status_and_headers_for_known_and_unknown_emai
 # --- email tokens ----------------------------------------------------------------------------
 
 
-def last_email(app: Any, address: str) -> OutboxMessage:
+def last_email(app: Any, address: str) -> SentEmail:
     with app.app_context():
-        return db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == address)
-                                  .order_by(OutboxMessage.id.desc())).first()
+        return sent_emails(to=address)[-1]
 
 
-def link_path(message: OutboxMessage, path: str) -> str:
+def link_path(message: SentEmail, path: str) -> str:
     match = re.search(r"https?://[^\s/]+(" + re.escape(path) + r"[^\s]+)", message.text_body)
     assert match, message.text_body
     return match.group(1)

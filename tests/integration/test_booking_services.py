@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from coaching import db
-from coaching.notify.models import OutboxMessage
 from coaching.scheduling import events, services
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind
+from tests.mail import sent_emails
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
@@ -42,7 +42,7 @@ def blocking_count():
 def test_free_session_is_confirmed_at_once_and_both_partners_and_coach_are_emailed(world):
     booking = hold("consultation", coach_id=world.id)
     assert booking.status == BookingStatus.CONFIRMED and booking.video_url.startswith("https://meet.jit.si/tandem-")
-    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.to_addr)).all()
+    messages = sorted(sent_emails(), key=lambda m: m.to_addr)
     assert [m.to_addr for m in messages] == ["ana@example.com", "ben@example.com", "coach@example.com"]
     assert {m.subject for m in messages} == {"Your Tandem appointment"}
     ics = messages[1].attachments[0]["content"]
@@ -138,8 +138,7 @@ def test_cancelled_booking_frees_its_slot_and_sends_a_calendar_cancel(world):
     booking = hold("consultation", coach_id=world.id)
     services.cancel_booking(db.session, booking, now=NOW, by_coach=True, reason="I am unwell")
     assert booking.status == BookingStatus.CANCELLED
-    cancel = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled",
-                                                            OutboxMessage.to_addr == "ana@example.com")).one()
+    [cancel] = sent_emails(to="ana@example.com", kind="booking_cancelled")
     assert "METHOD:CANCEL" in cancel.attachments[0]["content"] and "I am unwell" in cancel.text_body
     again = hold("consultation", email="ben@example.com", coach_id=world.id)
     assert again.status == BookingStatus.CONFIRMED

@@ -113,8 +113,9 @@ def test_two_worker_threads_deliver_each_message_exactly_once(app: Any, smtp_ser
     def worker() -> None:
         try:
             start.wait()
-            counts.append(deliver_due(engine, SMTPTransport(smtp_server.url), "Tandem <t@example.com>",
-                                      clock.now()))
+            with app.app_context():  # message content is decrypted with the app's keys
+                counts.append(deliver_due(engine, SMTPTransport(smtp_server.url), "Tandem <t@example.com>",
+                                          clock.now()))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
