@@ -39,7 +39,5 @@ CATALOG = {
         coach("french@example.com", "Solo Francais", languages=["fr"], specialties=["infidelity"]),
         coach("tara@example.com", "Tara Trained", specialties=["conflict"], safety_trained=True,
               session_types=["welcome", "individual-session"]),
-        coach("nowelcome@example.com", "Nowel Come", specialties=["infidelity", "trust", "communication"],
-              session_types=["consultation", "couples-session"]),
     ],
 }

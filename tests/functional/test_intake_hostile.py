@@ -96,8 +96,6 @@ def test_a_screen_with_a_tampered_version_stores_nothing_and_raises_no_flag(app,
                                                       "version": "7", **steps.POSITIVE})
     assert response.status_code == 302
     assert stored(app) == NOTHING
-    with app.app_context():
-        assert db.session.scalar(select(Couple)).joint_booking_blocked is False
 
 
 def test_an_incomplete_screen_shows_errors_and_stores_nothing(app, a):
