@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -42,8 +42,9 @@ def validate_catalog(db: Session, data: object, welcome_slug: str | None = None)
     database, it must be free and individual, and every coach with session types must offer it."""
     existing = set(db.scalars(select(SessionType.slug)).all())
     catalog, errors = parse_catalog(data, existing)
-    errors += _welcome_errors(catalog, existing, welcome_slug or current_app.config.get("WELCOME_SESSION_TYPE",
-                                                                                         "welcome"))
+    if welcome_slug is None:  # the CLI may run without an application context
+        welcome_slug = current_app.config.get("WELCOME_SESSION_TYPE", "welcome") if has_app_context() else "welcome"
+    errors += _welcome_errors(catalog, existing, welcome_slug)
     for i, spec in enumerate(catalog.coaches):
         user = find_user(db, spec.email) if spec.email else None
         if user is not None and user.role != Role.COACH:
