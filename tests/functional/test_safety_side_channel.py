@@ -32,7 +32,7 @@ from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
-from coaching.config import TestConfig
+from coaching import config as tandem_config
 from coaching.intake.models import Couple, SafetyFlag, SafetyFlagNote
 from coaching.notify.models import OutboxMessage
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
@@ -77,7 +77,7 @@ def build_world(template: Path, where: Path, screen_a: dict[str, str]) -> World:
     shutil.copy(template, where / "tandem.db")
     frozen = FrozenClock(NOW)
     clock.set_source(frozen)
-    app = create_app(TestConfig(DATABASE_URL=f"sqlite:///{where / 'tandem.db'}", RATELIMIT_ENABLED=False))
+    app = create_app(tandem_config.TestConfig(DATABASE_URL=f"sqlite:///{where / 'tandem.db'}", RATELIMIT_ENABLED=False))
     with app.app_context():
         import_catalog(db.session, validate_catalog(db.session, CATALOG))
         _user(ADMIN, "Ada Admin", Role.ADMIN, "UTC")
