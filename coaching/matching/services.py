@@ -153,6 +153,8 @@ def _assign(db: Session, couple: Couple, coach_id: int, *, method: str, chosen_b
                                  chosen_by_id=chosen_by.id if chosen_by else None, reason=reason[:4000],
                                  score_parts=parts)
     db.add(assignment)
+    if couple.coach_id != coach_id:
+        couple.joint_opening = None  # a new coach begins with their own welcome calls
     couple.coach_id = coach_id
     couple.status = CoupleStatus.ACTIVE
     return assignment
@@ -194,6 +196,7 @@ def request_rematch(db: Session, couple: Couple, user: User, reason: str) -> Rem
                                                                 CoachAssignment.ended_at.is_(None))):
             current.ended_at = clock.now()
         couple.coach_id = None
+        couple.joint_opening = None
         couple.status = CoupleStatus.MATCHING
         db.commit()
         return open_request

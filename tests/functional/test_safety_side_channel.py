@@ -355,6 +355,7 @@ def test_a_flagged_couple_stays_closed_until_the_coach_acts_and_the_coach_and_ad
     cid = couple_id(world)
     page = coach.get(f"/coach/couples/{cid}").get_data(as_text=True)
     assert "Safety flag" in page and "open" in page and "Sam Rivera" in page
+    assert "<strong>safety flag</strong>" in coach.get("/coach").get_data(as_text=True)
     summary = coach.get(f"/intake/couples/{cid}/summary").get_data(as_text=True)
     assert "<strong>positive</strong>" in summary
     admin = world.app.test_client()
@@ -397,3 +398,26 @@ def test_only_the_couples_own_coach_reaches_the_gate(world_factory):
     assert world.b.get(f"/coach/couples/{cid}").status_code == 403
     with world.app.app_context():
         assert not db.session.scalar(select(Couple)).joint_sessions_open
+
+
+def test_an_admin_reassigning_the_couple_closes_joint_sessions_until_the_new_coach_opens_them(world_factory):
+    world = world_factory(steps.NEGATIVE)
+    choose_ana(world)
+    coach = welcome_calls_done(world)
+    cid = couple_id(world)
+    assert open_joint(coach, cid).status_code == 302
+    admin = world.app.test_client()
+    assert login(admin, ADMIN).status_code == 302
+    with world.app.app_context():
+        james = db.session.scalar(select(CoachProfile.id).join(User).where(User.email == "james@example.com"))
+    page = f"/admin/matching/{cid}"
+    moved = admin.post(page, data={"coach_id": james, "reason": "Asked for London hours",
+                                   "csrf_token": csrf_token(admin, page)})
+    assert moved.status_code == 302
+    with world.app.app_context():
+        couple = db.session.scalar(select(Couple))
+        assert couple.coach_id == james and not couple.joint_sessions_open
+    for client in (world.a, world.b):
+        home = client.get("/home").get_data(as_text=True)
+        assert "Your coach will open joint sessions after your welcome calls." in home
+        assert f"/book/{james}/welcome" in home
