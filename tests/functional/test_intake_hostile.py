@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coaching import db
-from coaching.intake.models import (Couple, PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse,
+from coaching.intake.models import (PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse,
                                     SharedAnswer, SharedAnswerChange)
 from tests.conftest import csrf_token
 from tests.functional import intake_steps as steps
