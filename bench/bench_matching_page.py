@@ -67,6 +67,7 @@ HOURS = (
     ((0, 1, 2, 3, 4), [("14:00", "21:00")]),
 )
 SESSION_TYPES = (  # slug, name, minutes, price, kind, buffer after, min notice h, daily max
+    ("welcome", "Welcome call", 30, 0, "individual", 10, 12, 6),
     ("consultation", "Free consultation", 30, 0, "joint", 10, 12, 6),
     ("couples-session", "Couples session", 50, 15000, "joint", 10, 24, 6),
     ("individual-session", "Individual session", 50, 12000, "individual", 10, 24, 6),
@@ -169,7 +170,7 @@ def coach_spec(i: int, today: date, now: datetime) -> dict[str, Any]:
     days, ranges = rng.choice(HOURS)
     capacity = rng.randint(6, 15)
     active = rng.randint(0, capacity) if rng.random() < 0.9 else capacity
-    offered = [slug for slug, p in (("consultation", 0.95), ("couples-session", 0.9), ("individual-session", 0.35))
+    offered = ["welcome"] + [slug for slug, p in (("consultation", 0.95), ("couples-session", 0.9), ("individual-session", 0.35))
                if rng.random() < p]
     time_off, overrides = [], []
     if rng.random() < 0.1:
@@ -237,7 +238,7 @@ def seed_coaches(app: Any, first: int, last: int, types: dict[str, int]) -> int:
         couples = Couple.__table__
         owners = [cid for s, cid in zip(specs, coach_ids) for _ in range(s["active"])]
         couple_ids = conn.execute(insert(couples).returning(couples.c.id, sort_by_parameter_order=True),
-                                  [{"status": "active", "coach_id": cid, "joint_booking_blocked": False,
+                                  [{"status": "active", "coach_id": cid,
                                     "intake_completed_at": now, "created_at": now} for cid in owners]).scalars().all()
         couple_of = {}
         for cid, couple_id in zip(owners, couple_ids):

@@ -31,7 +31,7 @@ def make_coaches(n: int, rng: random.Random) -> list[CoachOffer]:
             specialties=frozenset(rng.sample(CONCERNS, 3)), approaches=frozenset({"gottman"}),
             formats=frozenset({"video"}), accepting_new=rng.random() > 0.1,
             active_couples=rng.randint(0, 10), max_active_couples=12, price_cents=rng.choice([0, 12000, 15000]),
-            offers_individual=True, safety_trained=rng.random() > 0.5, open_slots=tuple(sorted(slots)),
+            offers_welcome=True, safety_trained=rng.random() > 0.5, open_slots=tuple(sorted(slots)),
         ))
     return coaches
 

@@ -168,7 +168,7 @@ class Config:
         # partner's own individual ones), and this many hold attempts per person (pages + API).
         self.MAX_HOLDS_PER_COUPLE = int(env.get("MAX_HOLDS_PER_COUPLE", 2))
         self.HOLD_LIMIT_PER_USER = env.get("HOLD_LIMIT_PER_USER", "10 per hour")
-        # Crisis lines shown to a partner whose safety screen is positive: a JSON list of
+        # Crisis lines on the Support page (linked for everyone): a JSON list of
         # {"name": ..., "contact": ...}; unset keeps the built-in US/UK list.
         if env.get("CRISIS_RESOURCES"):
             self.CRISIS_RESOURCES = _crisis_resources(env["CRISIS_RESOURCES"])
@@ -176,6 +176,9 @@ class Config:
         # not named keep their defaults) and the session type a new couple books first.
         self.MATCH_WEIGHTS = _json_object(env.get("MATCH_WEIGHTS", "{}"), "MATCH_WEIGHTS")
         self.MATCH_SESSION_TYPE = env.get("MATCH_SESSION_TYPE", "consultation")
+        # The free individual session type every couple's partners book first, one each, with
+        # the chosen coach; every matched coach must offer it. Joint sessions open afterwards.
+        self.WELCOME_SESSION_TYPE = env.get("WELCOME_SESSION_TYPE", "welcome")
         # Seconds another process may serve a cached public slot list (0: no cache).
         self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))

@@ -9,7 +9,7 @@ from coaching import clock, db
 from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.coaches.models import CoachProfile
-from coaching.intake.models import Couple, Partner
+from coaching.intake.models import Couple, JointSessionOpening, Partner
 from coaching.scheduling.models import AvailabilityRule, SessionKind, SessionType
 from tests.conftest import PASSWORD
 
@@ -51,10 +51,14 @@ def create_coach(email: str = "coach@example.com", *, timezone: str = "America/N
 
 
 def create_couple(*emails: str, timezones: tuple[str, ...] = ("America/New_York", "Europe/London"),
-                  free_times: tuple[dict, ...] = ({}, {}), blocked: bool = False) -> Couple:
-    couple = Couple(joint_booking_blocked=blocked)
+                  free_times: tuple[dict, ...] = ({}, {}), joint_open: bool = True) -> Couple:
+    """A couple of ``emails``; by default their coach has already opened joint sessions
+    (``joint_open=False``: still at the welcome calls)."""
+    couple = Couple()
     db.session.add(couple)
     db.session.flush()
+    if joint_open:
+        db.session.add(JointSessionOpening(couple_id=couple.id, opened_at=clock.now()))
     for i, email in enumerate(emails):
         user = create_user_row(email, timezone=timezones[i])
         db.session.add(Partner(couple_id=couple.id, slot="ab"[i], user_id=user.id, timezone=timezones[i],

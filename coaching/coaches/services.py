@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -34,10 +35,16 @@ class ImportReport:
     coaches_updated: int = 0
 
 
-def validate_catalog(db: Session, data: object) -> Catalog:
-    """Parse the file's data against the database's session types; raise ``CatalogInvalid``."""
+def validate_catalog(db: Session, data: object, welcome_slug: str | None = None) -> Catalog:
+    """Parse the file's data against the database's session types; raise ``CatalogInvalid``.
+
+    Once the welcome call's session type (``WELCOME_SESSION_TYPE``) is in the file or the
+    database, it must be free and individual, and every coach with session types must offer it."""
     existing = set(db.scalars(select(SessionType.slug)).all())
     catalog, errors = parse_catalog(data, existing)
+    if welcome_slug is None:  # the CLI may run without an application context
+        welcome_slug = current_app.config.get("WELCOME_SESSION_TYPE", "welcome") if has_app_context() else "welcome"
+    errors += _welcome_errors(catalog, existing, welcome_slug)
     for i, spec in enumerate(catalog.coaches):
         user = find_user(db, spec.email) if spec.email else None
         if user is not None and user.role != Role.COACH:
@@ -45,6 +52,20 @@ def validate_catalog(db: Session, data: object) -> Catalog:
     if errors:
         raise CatalogInvalid(errors)
     return catalog
+
+
+def _welcome_errors(catalog: Catalog, existing: set[str], slug: str) -> list[CatalogError]:
+    errors = []
+    for i, spec in enumerate(catalog.session_types):
+        if spec.slug == slug and (spec.kind != SessionKind.INDIVIDUAL.value or spec.price_cents != 0):
+            errors.append(CatalogError(f"session_types[{i}]", f"{slug!r} is the welcome call: it must be "
+                                                              "individual and free"))
+    if slug in existing or any(t.slug == slug for t in catalog.session_types):
+        for i, spec in enumerate(catalog.coaches):
+            if spec.session_types and slug not in spec.session_types:
+                errors.append(CatalogError(f"coaches[{i}].session_types", f"must include {slug!r}: every "
+                                                                           "couple starts with a welcome call"))
+    return errors
 
 
 def import_catalog(db: Session, catalog: Catalog,

@@ -9,6 +9,7 @@ from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.coaches import forms, services
 from coaching.coaches.models import CoachProfile
+from coaching.intake.safety import unresolved_flags
 from coaching.security import coach_profile_of, role_required
 
 bp = Blueprint("coaches", __name__)
@@ -33,7 +34,8 @@ def profile(coach_id: int):
 def dashboard():
     coach = coach_profile_of(current_user)
     couples = services.assigned_couples(db.session, coach.id) if coach else []
-    return render_template("coaches/dashboard.html", coach=coach, couples=couples)
+    flagged = {c.id for c in couples if unresolved_flags(db.session, c.id)}
+    return render_template("coaches/dashboard.html", coach=coach, couples=couples, flagged=flagged)
 
 
 def _edit(coach: CoachProfile, form: forms.CoachProfileForm, *, by_admin: bool, done: str):  # type: ignore[no-untyped-def]

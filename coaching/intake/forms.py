@@ -49,7 +49,6 @@ class SafetyGateForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     note = TextAreaField("Note", validators=[Length(max=4000)])
-    restore_joint_booking = BooleanField("Allow joint sessions to be booked again")
 
 
 class EmptyForm(FlaskForm):

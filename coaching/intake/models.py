@@ -29,8 +29,6 @@ class Couple(Base):
     coach_id: Mapped[int | None] = mapped_column(
         ForeignKey("coach_profiles.id", ondelete="SET NULL"), index=True
     )
-    # Set by a positive safety screen: the booking service refuses joint sessions.
-    joint_booking_blocked: Mapped[bool] = mapped_column(default=False)
     # When both partners had finished every part of the intake (set once).
     intake_completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -38,9 +36,32 @@ class Couple(Base):
     partners: Mapped[list["Partner"]] = relationship(
         back_populates="couple", order_by="Partner.slot", cascade="all, delete-orphan"
     )
+    # Joint sessions (the consultation and couples sessions) open only when the couple's coach
+    # opens them, after each partner's individual welcome call. Never set by the safety screen.
+    joint_opening: Mapped["JointSessionOpening | None"] = relationship(
+        back_populates="couple", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def joint_sessions_open(self) -> bool:
+        return self.joint_opening is not None
 
     def partner_for(self, user_id: int) -> "Partner | None":
         return next((p for p in self.partners if p.user_id == user_id), None)
+
+
+class JointSessionOpening(Base):
+    """The coach's decision that a couple may book joint sessions (one row per couple)."""
+
+    __tablename__ = "joint_session_openings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    couple: Mapped[Couple] = relationship(back_populates="joint_opening")
+    opened_by: Mapped[User | None] = relationship()
 
 
 class Partner(Base):
@@ -175,7 +196,8 @@ class FlagStatus(enum.StrEnum):
 
 
 class SafetyFlag(Base):
-    """Raised by a positive screen; seen by admins and the assigned coach only."""
+    """Raised by a positive screen (``safety.raise_safety_flag``); seen by admins and the
+    assigned coach only. It changes nothing in the couple's state: the coach decides."""
 
     __tablename__ = "safety_flags"
 
@@ -188,7 +210,6 @@ class SafetyFlag(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    joint_booking_restored: Mapped[bool] = mapped_column(default=False)
 
     couple: Mapped[Couple] = relationship()
     partner: Mapped[Partner] = relationship()

@@ -1,7 +1,7 @@
 """What matching may know about a couple, as plain values. Pure.
 
 Matching reads this (through ``services.matching_profile``), never the intake's tables:
-concerns in priority order, languages, coach preferences and whether a safety flag is up.
+concerns in priority order, languages and coach preferences. Never the safety screen.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class MatchingProfile:
     approach: str | None = None  # "gottman" | "eft" | "imago" | "solution_focused" | None
     format: str | None = None  # "video" | "in_person" | None for either
     budget_cents: int | None = None  # per session; None for no limit
-    safety_flagged: bool = False
     availability: tuple[PartnerAvailability, ...] = ()
     complete: bool = False  # both partners finished the intake
 
@@ -48,7 +47,7 @@ def _pref(value: Any) -> str | None:
 
 
 def build_profile(couple_id: int, shared: Mapping[str, Mapping[str, Any]],
-                  personal: Mapping[str, Mapping[str, Any]], *, safety_flagged: bool,
+                  personal: Mapping[str, Mapping[str, Any]], *,
                   complete: bool = False) -> MatchingProfile:
     """A profile from shared answers ({step: answers}) and each slot's personal answers."""
     prefs = shared.get("preferences", {})
@@ -66,7 +65,6 @@ def build_profile(couple_id: int, shared: Mapping[str, Mapping[str, Any]],
         approach=_pref(prefs.get("approach")),
         format=_pref(prefs.get("format")),
         budget_cents=int(budget) if budget and budget.isdigit() else None,
-        safety_flagged=safety_flagged,
         availability=tuple(PartnerAvailability(slot, p.get("timezone"), p.get("free_times", {}))
                            for slot, p in sorted(personal.items())),
         complete=complete,

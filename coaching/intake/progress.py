@@ -36,7 +36,8 @@ class CoupleFacts:
     shared_missing: tuple[str, ...]  # shared steps that apply and are not answered yet, in order
     partners: tuple[PartnerFacts, ...]
     invite_pending: bool = False
-    joint_booking_blocked: bool = False
+    has_coach: bool = False
+    joint_sessions_open: bool = False  # opened by the coach after the welcome calls
 
     def partner(self, slot: str) -> PartnerFacts | None:
         return next((p for p in self.partners if p.slot == slot), None)
@@ -54,9 +55,10 @@ def next_step(facts: CoupleFacts, slot: str) -> str:
     """The next thing for the partner in ``slot`` to do.
 
     One of: "consent", "shared:<step>", "personal", "invite", "private:view",
-    "private:satisfaction", "safety", "wait_for_partner", "coach_in_touch", "matching".
-    Before any answer is stored the partner consents. When everything is finished, a couple
-    whose joint booking is blocked is told (both partners alike) that the coach will be in touch.
+    "private:satisfaction", "safety", "wait_for_partner", "matching", "welcome_calls",
+    "joint_sessions". Before any answer is stored the partner consents. When everything is
+    finished the couple chooses a coach; then each partner has a welcome call with the coach
+    until the coach opens joint sessions. Nothing here depends on what anyone answered.
     """
     me = facts.partner(slot)
     if me is None or not me.joined:
@@ -75,7 +77,9 @@ def next_step(facts: CoupleFacts, slot: str) -> str:
             return "safety" if step == "safety" else f"private:{step}"
     if not facts.complete:
         return "wait_for_partner"
-    return "coach_in_touch" if facts.joint_booking_blocked else "matching"
+    if not facts.has_coach:
+        return "matching"
+    return "joint_sessions" if facts.joint_sessions_open else "welcome_calls"
 
 
 def checklist(facts: CoupleFacts, names: Mapping[str, str] | None = None) -> list[tuple[str, bool]]:

@@ -1,14 +1,16 @@
 """Safety use cases: the screen, crisis resources, the flag and its review by admins.
 
-A positive screen, in one transaction: blocks joint booking for the couple, raises a flag
-(seen by admins and the assigned coach only) and tells the admins, in neutral words, that
-an intake needs review. Nothing reaches the other partner.
+A positive screen raises a flag (``raise_safety_flag``, seen by admins and the assigned coach
+only) and tells the admins and the coach, in neutral words, that a couple needs review. It
+changes nothing in the couple's state: every couple begins with an individual welcome call for
+each partner, and joint sessions open only when the coach opens them (for a flagged couple the
+coach simply does not). So nothing the other partner sees can depend on the screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coaching import clock
 from coaching.accounts.models import Role, User
+from coaching.coaches.models import CoachProfile
 from coaching.intake import questionnaire as qn, review
 from coaching.intake.models import FlagStatus, Partner, SafetyFlag, SafetyFlagNote, SafetyScreen
 from coaching.intake.scoring import SafetyResult, evaluate_safety
@@ -63,19 +66,32 @@ def submit_screen(db: Session, partner: Partner, version: object,
     db.add(SafetyScreen(partner_id=partner.id, version=v, answers=answers, completed_at=now,
                         result={"positive": result.positive, "reasons": list(result.reasons)}))
     if result.positive:
-        couple = partner.couple
-        couple.joint_booking_blocked = True
-        db.add(SafetyFlag(couple_id=couple.id, partner_id=partner.id, raised_at=now))
-        _tell_admins(db)
+        raise_safety_flag(db, partner, now)
     _complete_if_finished(db, partner.couple)
     db.commit()
     return result
 
 
-def _tell_admins(db: Session) -> None:
-    link = current_app.config["TANDEM_BASE_URL"] + url_for("intake.safety_queue")
+def raise_safety_flag(db: Session, partner: Partner, now: datetime) -> SafetyFlag:
+    """Raise a safety flag for ``partner`` (a positive screen, at intake or a later re-screen).
+
+    Adds the flag and queues neutral emails to the admins and to the couple's assigned coach,
+    in the caller's transaction (no commit: call it inside the use case that found the
+    positive screen, which commits). It changes nothing in the couple's state and nothing the
+    partners see: joint sessions stay as the coach left them, and the coach decides.
+    """
+    flag = SafetyFlag(couple_id=partner.couple_id, partner_id=partner.id, raised_at=now)
+    db.add(flag)
+    base = current_app.config["TANDEM_BASE_URL"]
+    link = base + url_for("intake.safety_queue")
     for admin in db.scalars(select(User).where(User.role == Role.ADMIN, User.is_active.is_(True))):
         queue_email(db, admin.email, "intake_review_needed", name=admin.name, link=link)
+    coach = db.get(CoachProfile, partner.couple.coach_id) if partner.couple.coach_id else None
+    if coach is not None and coach.user.is_active:
+        queue_email(db, coach.user.email, "couple_review_needed", name=coach.user.name,
+                    link=base + url_for("scheduling.coach_couple", couple_id=partner.couple_id))
+    db.flush()
+    return flag
 
 
 # --- review (admins) -------------------------------------------------------------------------
@@ -94,12 +110,11 @@ def flags_of_couple(db: Session, couple_id: int) -> list[SafetyFlag]:
     return list(db.scalars(select(SafetyFlag).where(SafetyFlag.couple_id == couple_id).order_by(SafetyFlag.id)))
 
 
-def review_flag(db: Session, flag: SafetyFlag, admin: User, action: str, note: str = "",
-                restore_joint_booking: bool = False) -> None:
+def review_flag(db: Session, flag: SafetyFlag, admin: User, action: str, note: str = "") -> None:
     """Acknowledge, note or resolve ``flag`` as ``admin``; every action can carry a note.
 
-    Resolving keeps joint booking blocked unless ``restore_joint_booking`` and no other
-    flag of the couple is still unresolved. Raises ``review.ReviewRefused`` or ``IntakeError``.
+    Reviewing changes nothing in the couple's state (joint sessions are the coach's decision).
+    Raises ``review.ReviewRefused`` or ``IntakeError``.
     """
     if admin.role != Role.ADMIN:
         raise IntakeError("Only admins review safety flags.")
@@ -115,18 +130,13 @@ def review_flag(db: Session, flag: SafetyFlag, admin: User, action: str, note: s
         flag.acknowledged_at, flag.acknowledged_by_id = now, admin.id
     elif action == "resolve":
         flag.resolved_at, flag.resolved_by_id = now, admin.id
-        others = [f for f in flags_of_couple(db, flag.couple_id)
-                  if f.id != flag.id and f.status != FlagStatus.RESOLVED]
-        if restore_joint_booking and not others:
-            flag.joint_booking_restored = True
-            flag.couple.joint_booking_blocked = False
     if note or action != "note":
         db.add(SafetyFlagNote(flag_id=flag.id, author_id=admin.id, action=action,
                               body=note or "", created_at=now))
     db.commit()
 
 
-def booking_allowed(couple: Any, joint: bool) -> bool:
-    """Whether a session of this kind may be booked for ``couple`` (individual always may)."""
-    return not (joint and couple.joint_booking_blocked)
+def unresolved_flags(db: Session, couple_id: int) -> list[SafetyFlag]:
+    """The couple's flags that are open or acknowledged (for the coach and admins only)."""
+    return [f for f in flags_of_couple(db, couple_id) if f.status != FlagStatus.RESOLVED]
 

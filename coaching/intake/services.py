@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from coaching import clock
 from coaching.accounts.models import Role, User
 from coaching.intake import progress, questionnaire as qn
-from coaching.intake.models import (Consent, Couple, CoupleStatus, FlagStatus, Invite, Partner,
+from coaching.intake.models import (Consent, Couple, CoupleStatus, Invite, Partner,
                                     PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse,
                                     SharedAnswer, SharedAnswerChange)
 from coaching.intake.profile import MatchingProfile, build_profile
@@ -263,8 +263,8 @@ def couple_facts(db: Session, couple: Couple) -> progress.CoupleFacts:
     pending = db.scalar(select(Invite.id).where(Invite.couple_id == couple.id, Invite.used_at.is_(None),
                                                 Invite.revoked_at.is_(None), Invite.expires_at > now))
     return progress.CoupleFacts(shared_missing=missing, partners=tuple(partners),
-                                invite_pending=pending is not None,
-                                joint_booking_blocked=couple.joint_booking_blocked)
+                                invite_pending=pending is not None, has_coach=couple.coach_id is not None,
+                                joint_sessions_open=couple.joint_sessions_open)
 
 
 def _complete_if_finished(db: Session, couple: Couple) -> None:
@@ -282,7 +282,7 @@ def _complete_if_finished(db: Session, couple: Couple) -> None:
 
 
 def is_flagged_partner(db: Session, partner: Partner | None) -> bool:
-    """Whether this partner's own screen raised a flag (for their resources and quick exit)."""
+    """Whether this partner's own screen raised a flag (only ever used on their own pages)."""
     if partner is None:
         return False
     return db.scalar(select(SafetyFlag.id).where(SafetyFlag.partner_id == partner.id).limit(1)) is not None
@@ -290,14 +290,13 @@ def is_flagged_partner(db: Session, partner: Partner | None) -> bool:
 
 @dataclass
 class Overview:
-    """What a client's pages show about their couple: progress only, plus their own safety view."""
+    """What a client's pages show about their couple: progress only, never anyone's answers."""
 
     couple: Couple | None = None
     partner: Partner | None = None
     facts: progress.CoupleFacts | None = None
     next_step: str = "start"
     checklist: list[tuple[str, bool]] = field(default_factory=list)
-    show_resources: bool = False
 
 
 def overview_for(db: Session, user: Any) -> Overview:
@@ -308,19 +307,17 @@ def overview_for(db: Session, user: Any) -> Overview:
     facts = couple_facts(db, partner.couple)
     return Overview(couple=partner.couple, partner=partner, facts=facts,
                     next_step=progress.next_step(facts, partner.slot),
-                    checklist=progress.checklist(facts, {p.slot: p.user.name for p in partner.couple.partners if p.user}),
-                    show_resources=is_flagged_partner(db, partner))
+                    checklist=progress.checklist(facts, {p.slot: p.user.name for p in partner.couple.partners if p.user}))
 
 
 # --- for matching ----------------------------------------------------------------------------
 
 
 def matching_profile(db: Session, couple: Couple) -> MatchingProfile:
-    """What matching needs about ``couple``: concerns in order, languages, preferences, flag."""
+    """What matching needs about ``couple``: concerns in order, languages, preferences.
+
+    Never the safety screen: the proposals both partners see must not depend on it."""
     shared = shared_answers(db, couple)
     personal = {p.slot: shared[f"you:{p.slot}"].answers for p in couple.partners if f"you:{p.slot}" in shared}
-    flagged = db.scalar(select(SafetyFlag.id).where(SafetyFlag.couple_id == couple.id,
-                                                    SafetyFlag.status != FlagStatus.RESOLVED).limit(1)) is not None
     return build_profile(couple.id, {k: v.answers for k, v in shared.items()}, personal,
-                         safety_flagged=flagged or couple.joint_booking_blocked,
                          complete=couple.intake_completed_at is not None)

@@ -57,10 +57,8 @@ def intake_next_url(step: str) -> str:
 
 
 @bp.context_processor
-def _quick_exit() -> dict[str, Any]:
-    partner = services.partner_of(db.session, current_user)
-    return {"quick_exit": services.is_flagged_partner(db.session, partner),
-            "DAYS": qn.DAYS, "DAY_NAMES": qn.DAY_NAMES, "BLOCKS": qn.BLOCKS}
+def _questionnaire_names() -> dict[str, Any]:
+    return {"DAYS": qn.DAYS, "DAY_NAMES": qn.DAY_NAMES, "BLOCKS": qn.BLOCKS}
 
 
 def my_partner() -> Partner:
@@ -89,7 +87,7 @@ def status():
     overview = services.overview_for(db.session, current_user)
     if overview.couple is None:
         return redirect(url_for("public.client_home"))
-    return render_template("intake/status.html", overview=overview, resources=safety.crisis_resources())
+    return render_template("intake/status.html", overview=overview)
 
 
 @bp.post("/intake/start")
@@ -307,19 +305,21 @@ def safety_answers():
         flash(str(exc), "info")
         return redirect(url_for("intake.status"))
     if services.is_flagged_partner(db.session, partner):
+        flash("Thank you for telling us. Help is one click away, under Support, whenever you need it.", "info")
         return redirect(url_for("intake.support"))
     return after_save(partner)
 
 
-@bp.get("/intake/support")
-@client_only
+@bp.get("/support")
 def support():
-    """Crisis resources and individual sessions, for the partner whose screen was positive."""
-    partner = my_partner()
-    if not services.is_flagged_partner(db.session, partner):
-        abort(404)
-    result = safety.result_of(safety.screen_of(db.session, partner))
-    return render_template("intake/support.html", resources=safety.crisis_resources(), result=result)
+    """Crisis resources and the quick exit: the same page for everyone (linked from every
+    page's navigation as "Support"), so that having it says nothing about anyone's answers."""
+    return render_template("intake/support.html", resources=safety.crisis_resources())
+
+
+@bp.get("/intake/support")
+def old_support():
+    return redirect(url_for("intake.support"), 301)
 
 
 @bp.cli.command("rotate-keys")
@@ -371,8 +371,7 @@ def review_flag(flag_id: int, action: str):
         flash("Please keep the note under 4000 characters.", "error")
         return render_template("intake/admin_flag.html", flag=flag, form=form), 422
     try:
-        safety.review_flag(db.session, flag, current_user, action, form.note.data or "",
-                           restore_joint_booking=form.restore_joint_booking.data)
+        safety.review_flag(db.session, flag, current_user, action, form.note.data or "")
     except (ReviewRefused, services.IntakeError) as exc:
         flash(str(exc), "error")
         return render_template("intake/admin_flag.html", flag=flag, form=form), 409

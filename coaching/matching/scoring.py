@@ -65,7 +65,6 @@ class CoupleNeeds:
     lgbtq_affirming: bool = False
     approach: str | None = None
     language: str | None = None
-    safety_flagged: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class CoachOffer:
     active_couples: int = 0
     max_active_couples: int = 10
     price_cents: int | None = 0  # the session type the couple would book; None: not offered
-    offers_individual: bool = False
+    offers_welcome: bool = True  # every couple starts with a welcome call for each partner
     open_slots: tuple[Interval, ...] = ()
 
 
@@ -156,10 +155,10 @@ def exclusion(needs: CoupleNeeds, coach: CoachOffer, *, require_open_slots: bool
         return f"does not offer {needs.format.replace('_', ' ')} sessions"
     if coach.price_cents is None:
         return "does not offer this session type"
+    if not coach.offers_welcome:
+        return "does not offer welcome calls"
     if needs.budget_cents is not None and coach.price_cents > needs.budget_cents:
         return "above your budget"
-    if needs.safety_flagged and not (coach.safety_trained and coach.offers_individual):
-        return "not trained for this situation"
     if require_open_slots and not coach.open_slots:
         return "no open times in the next three weeks"
     return None

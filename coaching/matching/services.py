@@ -17,7 +17,7 @@ from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequ
 from coaching.matching.overlap import shared_free
 from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
 from coaching.notify.outbox import queue_email
-from coaching.scheduling.models import SessionKind, SessionType
+from coaching.scheduling.models import SessionType
 from coaching.scheduling.services import free_slots_many
 
 WINDOW = timedelta(days=21)
@@ -54,17 +54,20 @@ def needs_of(db: Session, couple: Couple, now: datetime) -> CoupleNeeds:
         timezones=tuple(zone for zone, _ in partners) or ("UTC",),
         format=profile.format, budget_cents=profile.budget_cents, gender=profile.gender,
         faith_based=profile.faith_based, lgbtq_affirming=profile.lgbtq_affirming,
-        approach=profile.approach, language=profile.language, safety_flagged=profile.safety_flagged,
+        approach=profile.approach, language=profile.language,
     )
 
 
-def matching_session_type(db: Session, flagged: bool) -> SessionType | None:
-    """The session type the couple would book first: the consultation, or individual if flagged."""
-    if flagged:
-        return db.scalar(select(SessionType).where(SessionType.kind == SessionKind.INDIVIDUAL,
-                                                   SessionType.active.is_(True)).order_by(SessionType.price_cents))
+def matching_session_type(db: Session) -> SessionType | None:
+    """The joint session whose price and open times matching weighs (``MATCH_SESSION_TYPE``)."""
     slug = current_app.config.get("MATCH_SESSION_TYPE", "consultation")
     return db.scalar(select(SessionType).where(SessionType.slug == slug))
+
+
+def first_session_type(db: Session) -> SessionType | None:
+    """What every couple's partners book first with the chosen coach: the welcome call."""
+    slug = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
+    return db.scalar(select(SessionType).where(SessionType.slug == slug, SessionType.active.is_(True)))
 
 
 def _active_couples(db: Session) -> dict[int, int]:
@@ -74,7 +77,7 @@ def _active_couples(db: Session) -> dict[int, int]:
 
 
 def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
-           open_slots: tuple[tuple[datetime, datetime], ...]) -> CoachOffer:
+           open_slots: tuple[tuple[datetime, datetime], ...], welcome_slug: str = "welcome") -> CoachOffer:
     offered = {t.id for t in profile.session_types}
     return CoachOffer(
         coach_id=profile.id, name=profile.user.name, timezone=profile.timezone,
@@ -84,7 +87,7 @@ def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
         safety_trained=profile.safety_trained, accepting_new=profile.accepting_new,
         active_couples=active, max_active_couples=profile.max_active_couples,
         price_cents=session_type.price_cents if session_type and session_type.id in offered else None,
-        offers_individual=any(t.kind == SessionKind.INDIVIDUAL for t in profile.session_types),
+        offers_welcome=any(t.slug == welcome_slug and t.active for t in profile.session_types),
         open_slots=open_slots,
     )
 
@@ -93,14 +96,17 @@ def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
 
 
 def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
-    """Rank every coach for ``couple``; hard filters first, slots only for the eligible."""
+    """Rank every coach for ``couple``; hard filters first, slots only for the eligible.
+
+    The safety screen is not an input: both partners' proposals are the same whatever it said."""
     needs = needs_of(db, couple, now)
-    session_type = matching_session_type(db, needs.safety_flagged)
+    session_type = matching_session_type(db)
     weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
     profiles = db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True))
                           .options(selectinload(CoachProfile.session_types))).all()
     active = _active_couples(db)
-    offers = [_offer(p, session_type, active.get(p.id, 0), ()) for p in profiles]
+    welcome = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
+    offers = [_offer(p, session_type, active.get(p.id, 0), (), welcome) for p in profiles]
     eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
     zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
     slots = free_slots_many(db, zones, session_type, now, now + WINDOW, now) if session_type else {}
@@ -147,6 +153,8 @@ def _assign(db: Session, couple: Couple, coach_id: int, *, method: str, chosen_b
                                  chosen_by_id=chosen_by.id if chosen_by else None, reason=reason[:4000],
                                  score_parts=parts)
     db.add(assignment)
+    if couple.coach_id != coach_id:
+        couple.joint_opening = None  # a new coach begins with their own welcome calls
     couple.coach_id = coach_id
     couple.status = CoupleStatus.ACTIVE
     return assignment
@@ -188,6 +196,7 @@ def request_rematch(db: Session, couple: Couple, user: User, reason: str) -> Rem
                                                                 CoachAssignment.ended_at.is_(None))):
             current.ended_at = clock.now()
         couple.coach_id = None
+        couple.joint_opening = None
         couple.status = CoupleStatus.MATCHING
         db.commit()
         return open_request

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
-from coaching.intake.models import Couple
+from coaching.intake.models import Couple, FlagStatus, SafetyFlag
 from coaching.matching import forms, services
 from coaching.matching.models import MatchFeedback
 from coaching.security import couple_of, get_couple_or_404, role_required
@@ -52,8 +52,9 @@ def choose():
     except services.MatchingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("matching.proposals"))
-    flash("Your coach is chosen. Now pick a time for your first session.", "success")
-    first = services.matching_session_type(db.session, couple.joint_booking_blocked)
+    flash("Your coach is chosen. Your first step is a welcome call, one to one with your coach: "
+          "pick a time for yours.", "success")
+    first = services.first_session_type(db.session)
     if first is None:
         return redirect(url_for("coaches.profile", coach_id=assignment.coach_id))
     return redirect(url_for("scheduling.book", coach_id=assignment.coach_id, slug=first.slug))
@@ -96,10 +97,12 @@ def rematch():
 @role_required(Role.ADMIN)
 def queue():
     waiting = db.session.scalars(select(Couple).where(Couple.coach_id.is_(None)).order_by(Couple.created_at)).all()
-    flagged = db.session.scalars(select(Couple).where(Couple.joint_booking_blocked.is_(True))).all()
+    flagged = db.session.scalars(select(Couple).where(Couple.id.in_(
+        select(SafetyFlag.couple_id).where(SafetyFlag.status != FlagStatus.RESOLVED))).order_by(Couple.id)).all()
     feedback = db.session.scalars(select(MatchFeedback).where(MatchFeedback.handled_at.is_(None))
                                   .order_by(MatchFeedback.created_at)).all()
-    return render_template("matching/admin_queue.html", waiting=waiting, flagged=flagged, feedback=feedback)
+    return render_template("matching/admin_queue.html", waiting=waiting, flagged=flagged, feedback=feedback,
+                           flagged_ids={c.id for c in flagged})
 
 
 @bp.route("/admin/matching/<int:couple_id>", methods=["GET", "POST"])

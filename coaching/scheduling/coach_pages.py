@@ -12,10 +12,11 @@ from sqlalchemy import select
 from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.intake.models import Couple
-from coaching.scheduling import availability, services
+from coaching.intake import safety
+from coaching.scheduling import availability, openings, services
 from coaching.scheduling.forms import (
-    DAY_NAMES, AttendanceForm, BlockForm, CancelForm, EntryForm, OverrideForm, SessionTypesForm, TimeOffForm,
-    WeeklyHoursForm,
+    DAY_NAMES, AttendanceForm, BlockForm, CancelForm, EntryForm, OpenJointForm, OverrideForm, SessionTypesForm,
+    TimeOffForm, WeeklyHoursForm,
 )
 from coaching.scheduling.models import DateOverride, SessionType, TimeOff
 from coaching.scheduling.slots import WEEKDAY_KEYS
@@ -229,3 +230,46 @@ def attendance(booking_id: int):
     except services.SchedulingError as exc:
         flash(str(exc), "error")
     return _back(booking.starts_at.astimezone(ZoneInfo(coach.timezone)))
+
+
+# --- a couple's gate: welcome calls, then the coach opens joint sessions ------------------------
+
+
+def _own_couple(couple_id: int) -> Couple:
+    coach = _coach()
+    couple = db.session.get(Couple, couple_id)
+    if couple is None or couple.coach_id != coach.id:
+        abort(404)
+    return couple
+
+
+def _couple_page(couple: Couple, form: OpenJointForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("scheduling/coach_couple.html", couple=couple, form=form,
+                           calls=openings.welcome_calls(db.session, couple),
+                           flags=safety.flags_of_couple(db.session, couple.id),
+                           unresolved=safety.unresolved_flags(db.session, couple.id)), status
+
+
+@bp.get("/coach/couples/<int:couple_id>")
+@role_required(Role.COACH)
+def coach_couple(couple_id: int):
+    return _couple_page(_own_couple(couple_id), OpenJointForm())
+
+
+@bp.post("/coach/couples/<int:couple_id>/open-joint")
+@role_required(Role.COACH)
+def open_joint(couple_id: int):
+    couple = _own_couple(couple_id)
+    form = OpenJointForm()
+    if not form.validate_on_submit():
+        flash("Please keep the note under 4000 characters.", "error")
+        return _couple_page(couple, form, 422)
+    try:
+        openings.open_joint_sessions(db.session, couple, current_user, flags_reviewed=form.flags_reviewed.data,
+                                     note=form.note.data or "", now=clock.now())
+    except services.SchedulingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _couple_page(couple, form, exc.status)
+    flash("Joint sessions are open. Both partners can now book the consultation.", "success")
+    return redirect(url_for("scheduling.coach_couple", couple_id=couple.id))

@@ -71,3 +71,12 @@ class AttendanceForm(FlaskForm):
 
 class EntryForm(FlaskForm):
     """A bare form (CSRF only) for removing an entry."""
+
+
+class OpenJointForm(FlaskForm):
+    """The coach opens joint sessions for a couple (see ``scheduling.gate``)."""
+
+    flags_reviewed = BooleanField("I have reviewed this couple's safety flag and spoken with each partner "
+                                  "alone; joint sessions are appropriate")
+    note = TextAreaField("Note for the admins (required when a safety flag is not resolved)",
+                         validators=[Optional(), Length(max=4000)])

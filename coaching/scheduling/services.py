@@ -54,8 +54,8 @@ class NotAllowed(SchedulingError):
     code, status = "forbidden", 403
 
 
-class JointBookingBlocked(SchedulingError):
-    """Joint sessions can't be booked online for you right now; your coach will be in touch."""
+class JointSessionsNotOpen(SchedulingError):
+    """Your coach will open joint sessions after your welcome calls."""
     code, status = "not_bookable", 403
 
 
@@ -342,8 +342,8 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
 
     A free session type is confirmed at once (emails queued); a paid one stays ``held`` until
     payment confirms it or ``HOLD_MINUTES`` pass. Raises NotFound, NotAllowed,
-    JointBookingBlocked, TooManyHolds (a paid hold beyond ``MAX_HOLDS_PER_COUPLE``), NotASlot,
-    or SlotTaken (with the next free slots).
+    JointSessionsNotOpen (until the couple's coach opens joint sessions), TooManyHolds (a paid
+    hold beyond ``MAX_HOLDS_PER_COUPLE``), NotASlot, or SlotTaken (with the next free slots).
     """
     start = _utc_start(start)
     coach, session_type = bookable_session_type(db, coach_id, session_type_slug)
@@ -352,8 +352,9 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     couple = couple_of_user(db, user.id)
     if couple is None:
         raise NotAllowed("Booking opens once you have started the questionnaire.")
-    if session_type.kind == SessionKind.JOINT and couple.joint_booking_blocked:
-        raise JointBookingBlocked()
+    refusal = joint_gate_refusal(session_type, couple, coach.id)
+    if refusal is not None:
+        raise refusal
     with _booking_transaction(db, coach, session_type, start, now):
         if not session_type.is_free:
             _check_hold_cap(db, couple.id, user.id, now)
@@ -370,6 +371,22 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
             events.hold_placed.send(booking, db=db, now=now)
         db.commit()
     return booking
+
+
+def is_welcome_call(session_type: SessionType) -> bool:
+    return session_type.slug == current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
+
+
+def joint_gate_refusal(session_type: SessionType, couple: Couple, coach_id: int) -> SchedulingError | None:
+    """Why ``couple`` may not book ``session_type`` with the coach now, or None.
+
+    Joint sessions wait until the couple's coach opens them; a welcome call is with the
+    couple's own coach. Only couple state counts here, never a partner's answers."""
+    if session_type.kind == SessionKind.JOINT and not couple.joint_sessions_open:
+        return JointSessionsNotOpen()
+    if is_welcome_call(session_type) and couple.coach_id != coach_id:
+        return NotAllowed("Your welcome call is with the coach you chose.")
+    return None
 
 
 def _confirm(db: Session, booking: Booking, now: datetime) -> None:

@@ -58,6 +58,16 @@ def _window(zone: str, first: date) -> tuple[datetime, datetime]:
             datetime.combine(first + timedelta(days=DAYS_SHOWN), time(0), tzinfo=tz).astimezone(UTC))
 
 
+@bp.app_template_global("welcome_slug")
+def welcome_slug() -> str:
+    return current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
+
+
+@bp.app_template_global("first_joint_slug")
+def first_joint_slug() -> str:
+    return current_app.config.get("MATCH_SESSION_TYPE", "consultation")
+
+
 @bp.get("/book")
 @role_required(Role.CLIENT)
 def choose():
@@ -97,11 +107,13 @@ def book(coach_id: int, slug: str):
         status = 400
         flash("Please choose one of the times shown.", "error")
     first = _from_date(zone)
-    found = services.free_slots(db.session, coach.id, session_type, *_window(zone, first), clock.now())
     couple = services.couple_of_user(db.session, current_user.id)
+    closed = services.joint_gate_refusal(session_type, couple, coach.id) if couple is not None else None
+    found = [] if closed else services.free_slots(db.session, coach.id, session_type, *_window(zone, first),
+                                                  clock.now())
     shared, by_day = grouped_slots(found, zone, couple)
     return render_template("scheduling/book.html", coach=coach, session_type=session_type, zone=zone,
-                           shared=shared, by_day=by_day, first=first, days=DAYS_SHOWN, form=form,
+                           shared=shared, by_day=by_day, first=first, days=DAYS_SHOWN, form=form, closed=closed,
                            action=url_for("scheduling.book", coach_id=coach.id, slug=slug),
                            next_from=first + timedelta(days=DAYS_SHOWN)), status
 

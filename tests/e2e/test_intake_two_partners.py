@@ -8,7 +8,7 @@ from tests.e2e.intake_pages import NEGATIVE, consent, log_in, private_part, shar
 from tests.smtp import text_of
 
 
-def test_two_partners_complete_the_intake_and_only_the_one_who_screened_positive_sees_help(
+def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_under_support(
         live_server, new_page, smtp_server, create_user):
     create_user("sam@example.com", name="Sam Rivera", timezone="America/Chicago")
     sam = new_page(timezone_id="America/Chicago")
@@ -40,13 +40,17 @@ def test_two_partners_complete_the_intake_and_only_the_one_who_screened_positive
     where_and_when(alex, "Europe/London", ["tue-evening"])
     private_part(alex, "ALEX-PRIVATE-words", {**NEGATIVE, "fear": "often", "threats": "yes"})
 
-    alex.wait_for_url(live_server + "/intake/support")
+    alex.wait_for_url(live_server + "/support")
     assert alex.get_by_role("heading", name="Help is available now").is_visible()
     assert "1-800-799-7233" in alex.content() and "0808 2000 247" in alex.content()
     exit_link = alex.get_by_role("link", name="Quick exit")
     assert exit_link.get_attribute("href") == "https://www.google.com/"
+    # Elsewhere the resources are one discreet click away, under "Support", as for everyone.
     for path in ("/intake", "/home", "/intake/shared"):
         alex.goto(live_server + path)
+        assert "799-7233" not in alex.content() and alex.get_by_role("link", name="Quick exit").count() == 0, path
+        alex.get_by_role("link", name="Support", exact=True).click()
+        alex.wait_for_url(live_server + "/support")
         assert alex.get_by_role("link", name="Quick exit").is_visible(), path
 
     # Sam sees Alex's shared edits area, not Alex's words; then finishes and is told neutrally.
@@ -54,8 +58,8 @@ def test_two_partners_complete_the_intake_and_only_the_one_who_screened_positive
     sam.get_by_role("button", name="Continue my private part").click()
     private_part(sam, "SAM-PRIVATE-words", NEGATIVE)
     sam.goto(live_server + "/home")
-    assert "Your coach will be in touch before your first session" in sam.content()
-    for path in ("/home", "/intake", "/intake/shared", "/intake/support"):
+    assert "Next: choose the coach who fits you both" in sam.content()
+    for path in ("/home", "/intake", "/intake/shared"):
         sam.goto(live_server + path)
         html = sam.content()
         assert "ALEX-PRIVATE" not in html and "Quick exit" not in html and "799-7233" not in html, path

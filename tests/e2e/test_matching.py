@@ -1,5 +1,6 @@
-"""In the browser: intake -> the coaches we suggest -> choose one -> book, for two partners in two
-time zones; and for a couple where one partner's safety screen was positive."""
+"""In the browser: intake -> the coaches we suggest -> choose one -> each partner's welcome call,
+for two partners in two time zones; and for a couple where one partner's safety screen was
+positive, whose path is the same until the coach opens joint sessions."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coaching import db
+from coaching.accounts import passwords
+from coaching.accounts.models import User
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
 from tests.e2e.intake_pages import NEGATIVE, POSITIVE, consent, log_in, private_part, shared_part, where_and_when
+from coaching.scheduling.models import Booking, BookingStatus
+from tests.conftest import PASSWORD
 from tests.matching_data import CATALOG, WEEKDAYS
 from tests.smtp import text_of
 
@@ -84,10 +89,20 @@ def local(at: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return f"{moment.strftime(fmt)} {moment.tzname()}"
 
 
+def book_welcome_call(page, base: str, coach_id: int) -> datetime:
+    """From home, book the partner's own welcome call at the first time that suits both."""
+    page.goto(base + "/home")
+    page.get_by_role("button", name="Book my welcome call").click()
+    page.wait_for_url(f"{base}/book/{coach_id}/welcome")
+    start, _ = first_time_for_both(page)
+    expect(page.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
+    return start
+
+
 # --- the tests -----------------------------------------------------------------------------------
 
 
-def test_couple_is_matched_with_readable_reasons_and_books_a_free_consultation_each_in_their_zone(
+def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_in_their_zone(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
     create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
     sam = new_page(timezone_id="America/New_York")
@@ -109,8 +124,8 @@ def test_couple_is_matched_with_readable_reasons_and_books_a_free_consultation_e
     assert "EST" in sam.locator("article.match").first.locator("time").first.inner_text()
 
     sam.get_by_role("button", name="Choose Ana Ruiz").click()
-    sam.wait_for_url(f"{live_server}/book/{coaches['Ana Ruiz']}/consultation")
-    expect(sam.get_by_text("Now pick a time for your first session")).to_be_visible()
+    sam.wait_for_url(f"{live_server}/book/{coaches['Ana Ruiz']}/welcome")
+    expect(sam.get_by_text("Your first step is a welcome call")).to_be_visible()
     expect(sam.get_by_text("America/New York").first).to_be_visible()
     start, label = first_time_for_both(sam)
     assert label == local(start, "America/New_York", "%A %d %B, %H:%M") + ", suits you both"
@@ -123,58 +138,88 @@ def test_couple_is_matched_with_readable_reasons_and_books_a_free_consultation_e
               if m["Subject"] == "Your Tandem coach"]
     assert "Ana Ruiz" in text_of(told)
 
+    # Alex's home: the same coach, Alex's own welcome call to book; Sam's call is Sam's own.
     alex.goto(live_server + "/home")
     coach_section = alex.get_by_role("region", name="Your coach")
     expect(coach_section.get_by_role("link", name="Ana Ruiz")).to_be_visible()
+    expect(alex.get_by_text("Your coach will open joint sessions after your welcome calls.")).to_be_visible()
+    assert local(start, "America/Los_Angeles") not in alex.content()
+    alex_start = book_welcome_call(alex, live_server, coaches["Ana Ruiz"])
+    alex.goto(live_server + "/home")
     appointments = alex.get_by_role("region", name="Your appointments")
-    expect(appointments.get_by_text(local(start, "America/Los_Angeles"))).to_be_visible()
-    assert "PST" in local(start, "America/Los_Angeles")
+    expect(appointments.get_by_text(local(alex_start, "America/Los_Angeles"))).to_be_visible()
+    assert "PST" in local(alex_start, "America/Los_Angeles")
 
 
-def test_safety_flagged_couple_sees_only_trained_coaches_and_books_an_individual_session(
+def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens_joint_sessions(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
     create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
     sam = new_page(timezone_id="America/New_York")
     alex = new_page(timezone_id="America/Los_Angeles")
     couple_through_intake(live_server, smtp_server, sam, alex, POSITIVE)
-    sam.wait_for_url(live_server + "/intake/support")
-
-    # The home page offers no matching link to a flagged couple; Sam opens the proposals directly.
-    sam.goto(live_server + "/match")
-    cards = proposal_cards(sam)
-    assert set(cards) == {"Ana Ruiz", "Tara Trained"}, cards  # trained and offering individual sessions
-    assert "Works with affair recovery, your first concern" in cards["Ana Ruiz"]
-
-    ana = coaches["Ana Ruiz"]
-    sam.get_by_role("button", name="Choose Ana Ruiz").click()
-    sam.wait_for_url(re.compile(rf".*/book/{ana}/[\w-]+$"))
-    # A joint session, even the free consultation, is refused with a clear message; nothing is booked.
-    sam.goto(f"{live_server}/book/{ana}/consultation")
-    first_time_for_both(sam)
-    expect(sam.get_by_text("Joint sessions can't be booked online for you right now; your coach will be in touch."
-                           )).to_be_visible()
-    assert "Your appointment is confirmed" not in sam.content()
+    # Sam lands once on Support (resources and the quick exit); Sam's home shows neither.
+    sam.wait_for_url(live_server + "/support")
+    expect(sam.get_by_role("link", name="Quick exit")).to_be_visible()
     sam.goto(live_server + "/home")
-    expect(sam.get_by_role("region", name="Your coach")).to_be_visible()
-    assert sam.get_by_role("region", name="Your appointments").count() == 0
+    assert "799-7233" not in sam.content() and sam.get_by_role("link", name="Quick exit").count() == 0
+    expect(sam.get_by_role("link", name="Support", exact=True)).to_be_visible()
 
-    sam.get_by_role("link", name="Book: Individual session").click()
-    sam.wait_for_url(f"{live_server}/book/{ana}/individual-session")
-    start, _ = first_time_for_both(sam)
-    sam.wait_for_url(re.compile(r".*/pay/\d+$"))
-    sam.get_by_role("button", name="Book and pay by invoice").click()
-    expect(sam.get_by_role("heading", name="Your session is confirmed")).to_be_visible()
-    expect(sam.get_by_text(local(start, "America/New_York"))).to_be_visible()
+    # Alex sees the ordinary path: the proposals every couple with these answers gets.
+    alex.goto(live_server + "/home")
+    alex.get_by_role("button", name="See the coaches we suggest").click()
+    cards = proposal_cards(alex)
+    assert list(cards)[0] == "Ana Ruiz" and not {"Closed Coach", "Solo Francais", "Tara Trained"} & set(cards)
+    ana = coaches["Ana Ruiz"]
+    alex.get_by_role("button", name="Choose Ana Ruiz").click()
+    alex.wait_for_url(f"{live_server}/book/{ana}/welcome")
+    first_time_for_both(alex)
+    expect(alex.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
+    book_welcome_call(sam, live_server, ana)
 
-    # Alex's pages stay neutral: no crisis resources, nothing about the screen or Sam's answers.
-    for path in ("/home", "/intake", "/intake/shared", "/intake/support", "/match"):
+    # Until Ana acts, both see the same neutral words and the consultation has no times to book.
+    for page in (sam, alex):
+        page.goto(live_server + "/home")
+        expect(page.get_by_text("Your coach will open joint sessions after your welcome calls.")).to_be_visible()
+        page.goto(f"{live_server}/book/{ana}/consultation")
+        expect(page.get_by_text("Your coach will open joint sessions after your welcome calls.")).to_be_visible()
+        assert page.locator("form.slot").count() == 0
+    for path in ("/home", "/intake", "/intake/shared", "/match", f"/book/{ana}/welcome"):
         alex.goto(live_server + path)
         html = alex.content()
         for words in CRISIS_WORDS + ("SAM-PRIVATE",):
             assert words not in html, (path, words)
+
+    # The calls take place; Ana sees the flag, reviews it, and opens joint sessions herself.
+    with app.app_context():
+        calls = db.session.scalars(select(Booking)).all()
+        assert len(calls) == 2
+        for call in calls:
+            call.status = BookingStatus.COMPLETED
+        ana_user = db.session.scalar(select(User).where(User.email == "ana@example.com"))
+        ana_user.password_hash = passwords.hash_password(PASSWORD)
+        couple_id = calls[0].couple_id
+        db.session.commit()
+    coach = new_page(timezone_id="America/New_York")
+    log_in_coach(coach, live_server, "ana@example.com")
+    coach.goto(f"{live_server}/coach/couples/{couple_id}")
+    expect(coach.get_by_role("heading", name="Safety flag")).to_be_visible()
+    coach.get_by_role("button", name="Open joint sessions").click()
+    expect(coach.get_by_text("has a safety flag that is not resolved")).to_be_visible()
+    coach.get_by_label("I have reviewed this couple's safety flag").check()
+    coach.get_by_label("Note for the admins").fill("Spoke with each alone; no current risk.")
+    coach.get_by_role("button", name="Open joint sessions").click()
+    expect(coach.get_by_text("Joint sessions are open.")).to_be_visible()
+
     alex.goto(live_server + "/home")
-    expect(alex.get_by_text("Your coach will be in touch")).to_be_visible()
-    expect(alex.get_by_role("region", name="Your coach").get_by_role("link", name="Ana Ruiz")).to_be_visible()
-    # Sam's individual session is Sam's own business (its page is a 404 for Alex), so Alex's list of
-    # appointments must not show it either.
-    assert local(start, "America/Los_Angeles") not in alex.content()
+    alex.get_by_role("button", name="Book our consultation").click()
+    alex.wait_for_url(f"{live_server}/book/{ana}/consultation")
+    first_time_for_both(alex)
+    expect(alex.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
+
+
+def log_in_coach(page, base: str, email: str) -> None:
+    page.goto(base + "/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/coach.*"))

@@ -17,7 +17,7 @@ def flagged(app, create_user):
     """A partner whose screen was positive, and a logged-in admin client."""
     partner = steps.logged_in(app, create_user(name="Robin Hart"))
     steps.start(partner)
-    assert steps.answer_screen(partner, steps.POSITIVE).headers["Location"].endswith("/intake/support")
+    assert steps.answer_screen(partner, steps.POSITIVE).headers["Location"].endswith("/support")
     admin = steps.logged_in(app, create_user(role=Role.ADMIN))
     with app.app_context():
         flag_id = db.session.scalar(select(SafetyFlag.id))
@@ -44,18 +44,22 @@ def test_acknowledge_note_and_resolve_are_recorded_in_order(app, flagged):
         flag = db.session.get(SafetyFlag, flag_id)
         assert flag.status.value == "resolved" and flag.acknowledged_at and flag.resolved_at
         assert [n.action for n in flag.notes] == ["acknowledge", "note", "resolve"]
-        assert db.session.get(Couple, flag.couple_id).joint_booking_blocked is True  # not restored
+        assert not db.session.get(Couple, flag.couple_id).joint_sessions_open  # the coach decides
     assert "Called Robin, safe plan in place" in admin.get(f"/admin/safety/{flag_id}").get_data(as_text=True)
     assert f"/admin/safety/{flag_id}" not in admin.get("/admin/safety").get_data(as_text=True)
     assert f"/admin/safety/{flag_id}" in admin.get("/admin/safety?all=1").get_data(as_text=True)
 
 
-def test_resolving_can_allow_joint_sessions_again(app, flagged):
+def test_resolving_a_flag_changes_nothing_in_the_couples_state(app, flagged):
     admin, flag_id = flagged
+    with app.app_context():
+        before = db.session.get(SafetyFlag, flag_id).couple.status
     assert review(admin, flag_id, "resolve", restore_joint_booking="y").status_code == 302
     with app.app_context():
         flag = db.session.get(SafetyFlag, flag_id)
-        assert flag.joint_booking_restored and not flag.couple.joint_booking_blocked
+        assert flag.status.value == "resolved"
+        assert flag.couple.status == before and not flag.couple.joint_sessions_open
+    assert "Allow joint sessions" not in admin.get(f"/admin/safety/{flag_id}").get_data(as_text=True)
 
 
 def test_a_move_the_workflow_does_not_allow_is_a_409_and_changes_nothing(app, flagged):

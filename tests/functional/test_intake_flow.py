@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from coaching import db
-from coaching.intake.models import Couple, Partner, SharedAnswerChange
+from coaching.intake.models import SafetyFlag, Couple, Partner, SharedAnswerChange
 from coaching.intake.services import matching_profile
 from tests.mail import sent_emails
 from tests.conftest import csrf_token
@@ -57,7 +57,7 @@ def test_the_whole_intake_completes_and_tells_both_partners_neutrally(app, creat
         assert seats["b"].free_times == {"tue": [["17:00", "20:00"]]}
         profile = matching_profile(db.session, couple)
         assert profile.concerns == ("infidelity", "trust", "communication")
-        assert profile.budget_cents == 15000 and profile.format == "video" and not profile.safety_flagged
+        assert profile.budget_cents == 15000 and profile.format == "video"
         assert profile.languages == frozenset({"en", "es"}) and profile.complete
 
 
@@ -104,7 +104,7 @@ def test_the_screen_is_answered_once(app, create_user):
     form = {"csrf_token": csrf_token(a, "/intake/consent"), "version": "1", **steps.POSITIVE}
     a.post("/intake/safety/answers", data=form)
     with app.app_context():
-        assert db.session.scalar(select(Couple)).joint_booking_blocked is False
+        assert db.session.scalars(select(SafetyFlag)).all() == []
 
 
 def test_intake_pages_work_without_javascript_and_label_every_input(app, create_user):

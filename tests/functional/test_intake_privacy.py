@@ -23,7 +23,7 @@ from tests.functional import intake_steps as steps
 CLIENT_PAGES = ["/home", "/intake", "/intake/consent", "/intake/shared", "/intake/shared/about",
                 "/intake/shared/concerns", "/intake/shared/infidelity", "/intake/shared/goals",
                 "/intake/shared/preferences", "/intake/you", "/intake/private/view",
-                "/intake/private/satisfaction", "/intake/safety", "/intake/invite", "/intake/support"]
+                "/intake/private/satisfaction", "/intake/safety", "/intake/invite"]
 # Words that would give the screen away on the other partner's pages or in any client email.
 SCREEN_WORDS = ["safety flag", "Help is available now", "799-7233", "0808 2000 247", "text 988", "Quick exit", "quick-exit",
                 "individual session", "positive", "Thank you for telling us"]
@@ -52,13 +52,15 @@ def pages(client, paths):
 
 
 def test_partner_b_reads_none_of_as_private_answers_or_screen_on_any_page(couple):
-    _sam, _alex, _a, b, _ids = couple
+    _sam, _alex, a, b, _ids = couple
     for path, response in pages(b, CLIENT_PAGES).items():
         html = response.get_data(as_text=True)
         assert steps.A_PRIVATE not in html, path
         for word in SCREEN_WORDS:
             assert word.lower() not in html.lower(), (path, word)
-    assert b.get("/intake/support").status_code == 404
+    # The Support page is linked for everyone and is the same page for both partners.
+    assert b.get("/support").status_code == a.get("/support").status_code == 200
+    assert body(b.get("/support")).replace("Alex Rivera", "X") == body(a.get("/support")).replace("Sam Rivera", "X")
 
 
 def test_partner_a_reads_none_of_bs_private_answers_on_any_page(couple):
@@ -67,21 +69,25 @@ def test_partner_a_reads_none_of_bs_private_answers_on_any_page(couple):
         assert steps.B_PRIVATE not in response.get_data(as_text=True), path
 
 
-def test_the_other_partner_is_told_neutrally_that_the_coach_will_be_in_touch(couple):
-    _sam, _alex, _a, b, _ids = couple
+def test_both_partners_are_shown_the_same_next_step_choosing_a_coach(couple):
+    _sam, _alex, a, b, _ids = couple
     for path in ("/home", "/intake"):
-        assert "Your coach will be in touch before your first session" in b.get(path).get_data(as_text=True)
+        for client in (a, b):
+            assert "Next: choose the coach who fits you both" in client.get(path).get_data(as_text=True)
 
 
-def test_the_partner_who_screened_positive_sees_resources_and_a_quick_exit_on_every_intake_page(couple):
+def test_the_partner_who_screened_positive_finds_resources_and_the_quick_exit_only_behind_support(couple):
     _sam, _alex, a, _b, _ids = couple
-    support = a.get("/intake/support").get_data(as_text=True)
+    support = a.get("/support").get_data(as_text=True)
     assert "1-800-799-7233" in support and "0808 2000 247" in support and "988" in support
-    assert "individual sessions" in support
+    assert 'data-quick-exit' in support and 'href="https://www.google.com/"' in support
+    assert a.get("/intake/support").headers["Location"] == "/support"
     for path in ["/home", "/intake", "/intake/shared", "/intake/you", "/intake/private/view",
-                 "/intake/private/satisfaction", "/intake/shared/goals", "/intake/support"]:
+                 "/intake/private/satisfaction", "/intake/shared/goals"]:
         html = a.get(path).get_data(as_text=True)
-        assert 'data-quick-exit' in html and 'href="https://www.google.com/"' in html, path
+        assert '<a href="/support">Support</a>' in html, path
+        for word in ("799-7233", "0808 2000 247", "Help is available", "data-quick-exit"):
+            assert word not in html, (path, word)
 
 
 def test_no_client_email_mentions_the_screen_or_anyones_private_answers(app, couple):
@@ -208,7 +214,7 @@ def test_a_coach_cannot_fill_in_or_read_a_client_questionnaire(app, couple):
         db.session.commit()
     client = app.test_client()
     assert login(client, "c2@example.com").status_code == 302
-    for path in ("/intake", "/intake/shared", "/intake/private/view", "/intake/support"):
+    for path in ("/intake", "/intake/shared", "/intake/private/view"):
         response = client.get(path)
         assert response.status_code == 403 and steps.A_PRIVATE not in response.get_data(as_text=True)
     with app.app_context():

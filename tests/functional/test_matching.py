@@ -12,7 +12,8 @@ from coaching import db
 from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
-from coaching.intake.models import Couple
+from coaching.intake.models import Couple, SafetyFlag
+from coaching.matching.services import propose
 from coaching.matching.models import CoachAssignment, MatchFeedback
 from coaching.notify.models import OutboxMessage
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
@@ -59,22 +60,22 @@ def test_matching_waits_until_both_partners_finished(app, create_user, coaches, 
     assert response.status_code == 302 and response.headers["Location"] == "/home"
 
 
-def test_couple_sees_three_proposals_with_reasons_and_books_a_free_consultation(app, create_user, coaches,
-                                                                                 frozen_clock):
+def test_couple_sees_three_proposals_with_reasons_and_each_partner_books_a_welcome_call(app, create_user, coaches,
+                                                                                       frozen_clock):
     a, b, a_user, b_user = couple_done(app, create_user)
     page = a.get("/match").get_data(as_text=True)
     names = re.findall(r"Choose ([A-Z][a-z]+ [A-Z][a-z]+)", page)
     assert names[0] == "Ana Ruiz"
-    assert "Closed Coach" not in page and "Solo Francais" not in page and "Tara Trained" not in page
+    assert not {"Closed Coach", "Solo Francais", "Tara Trained"} & set(names)
     assert "Works with affair recovery, your first concern" in page
     assert "in the next three weeks when you are both free" in page
 
     response = choose(b, coaches["ana@example.com"])
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/book/{coaches['ana@example.com']}/consultation"
+    assert response.headers["Location"] == f"/book/{coaches['ana@example.com']}/welcome"
     with app.app_context():
         couple = db.session.scalar(select(Couple))
-        assert couple.coach_id == coaches["ana@example.com"]
+        assert couple.coach_id == coaches["ana@example.com"] and not couple.joint_sessions_open
         [assignment] = db.session.scalars(select(CoachAssignment)).all()
         assert assignment.method == "chosen" and "affair recovery" in assignment.reason
         told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "match_chosen")).all()
@@ -86,28 +87,37 @@ def test_couple_sees_three_proposals_with_reasons_and_books_a_free_consultation(
     assert booked.status_code == 302
     with app.app_context():
         [booking] = db.session.scalars(select(Booking)).all()
-        assert booking.status == BookingStatus.CONFIRMED
+        assert booking.status == BookingStatus.CONFIRMED and booking.booked_by_id == b_user.id
         assert booking.starts_at == datetime.fromisoformat(start)
+        assert db.session.get(SessionType, booking.session_type_id).slug == "welcome"
+    for client in (a, b):
+        home = client.get("/home").get_data(as_text=True)
+        assert "Your coach will open joint sessions after your welcome calls." in home
+        assert f"/book/{coaches['ana@example.com']}/welcome" in home
 
 
-def test_safety_flagged_couple_is_offered_only_trained_coaches_and_individual_sessions(app, create_user, coaches,
-                                                                                       frozen_clock):
-    a, b, *_ = couple_done(app, create_user, screen_a=steps.POSITIVE)
-    page = b.get("/match").get_data(as_text=True)
-    names = re.findall(r"Choose ([A-Z][a-z]+ [A-Z][a-z]+)", page)
-    assert set(names) == {"Ana Ruiz", "Tara Trained"}
+def test_the_consultation_waits_until_the_coach_opens_joint_sessions(app, create_user, coaches, frozen_clock):
+    a, b, *_ = couple_done(app, create_user)
     ana = coaches["ana@example.com"]
-    chosen = choose(b, ana)
-    assert chosen.status_code == 302 and chosen.headers["Location"] == f"/book/{ana}/individual-session"
-    start = re.search(r'name="start" value="([^"]+)"', steps_page(b, f"/book/{ana}/individual-session")).group(1)
-    refused = b.post(f"/book/{ana}/consultation", data={"start": start, "csrf_token": csrf_token(b, f"/book/{ana}/individual-session")})
+    assert choose(a, ana).status_code == 302
+    page = steps_page(b, f"/book/{ana}/consultation")
+    assert "Your coach will open joint sessions after your welcome calls." in page and 'name="start"' not in page
+    start = re.search(r'name="start" value="([^"]+)"', steps_page(b, f"/book/{ana}/welcome")).group(1)
+    refused = b.post(f"/book/{ana}/consultation", data={"start": start, "csrf_token": csrf_token(b, f"/book/{ana}/welcome")})
     assert refused.status_code == 403
-    booked = b.post(f"/book/{ana}/individual-session", data={"start": start, "csrf_token": csrf_token(b, f"/book/{ana}/individual-session")})
-    assert booked.status_code == 302
     with app.app_context():
-        [booking] = db.session.scalars(select(Booking)).all()
-        assert booking.session_type_id == db.session.scalar(
-            select(SessionType.id).where(SessionType.slug == "individual-session"))
+        assert db.session.scalars(select(Booking)).all() == []
+
+
+def test_proposals_do_not_depend_on_either_partners_safety_screen(app, create_user, coaches, frozen_clock):
+    couple_done(app, create_user)
+    couple_done(app, create_user, screen_a=steps.POSITIVE)
+    with app.app_context():
+        first, flagged = db.session.scalars(select(Couple).order_by(Couple.id)).all()
+        now = frozen_clock()
+        assert flagged.partners[0].id and db.session.scalar(select(SafetyFlag.couple_id)) == flagged.id
+        plain = [(m.coach_id, m.score, m.reasons) for m in propose(db.session, first, now).top]
+        assert plain and plain == [(m.coach_id, m.score, m.reasons) for m in propose(db.session, flagged, now).top]
 
 
 def steps_page(client, path):

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from coaching import db
+from coaching.intake.models import JointSessionOpening
+from coaching.notify.models import OutboxMessage
 from coaching.scheduling import events, services
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind
 from tests.mail import sent_emails
@@ -172,12 +174,16 @@ def test_reschedule_onto_a_taken_slot_changes_nothing(world):
     assert booking.status == BookingStatus.CONFIRMED and blocking_count() == 2
 
 
-def test_joint_session_is_refused_for_a_blocked_couple_but_individual_is_allowed(world):
-    create_couple("cy@example.com", "dee@example.com", blocked=True)
-    with pytest.raises(services.JointBookingBlocked):
+def test_joint_session_is_refused_until_the_coach_opens_joint_sessions_but_individual_is_allowed(world):
+    couple = create_couple("cy@example.com", "dee@example.com", joint_open=False)
+    with pytest.raises(services.JointSessionsNotOpen):
         hold("consultation", email="cy@example.com", coach_id=world.id)
     booking = hold("individual-session", email="cy@example.com", coach_id=world.id)
     assert booking.status == BookingStatus.HELD
+    couple.joint_opening = JointSessionOpening(couple_id=couple.id, opened_at=NOW)
+    db.session.commit()
+    later = TOMORROW_10 + timedelta(hours=2)
+    assert hold("consultation", later, email="cy@example.com", coach_id=world.id).status == BookingStatus.CONFIRMED
 
 
 def test_database_refuses_overlapping_rows_even_without_the_service(world):

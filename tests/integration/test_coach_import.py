@@ -170,3 +170,33 @@ def test_seed_demo_is_idempotent_and_its_printed_logins_work(app: Any, runner: A
     for role, email, _slash, password, *_ in logins:
         client = app.test_client()
         assert login(client, email, password).status_code == 302, (role, email)
+
+
+WELCOME = {"slug": "welcome", "name": "Welcome call", "duration_min": 30, "price_cents": 0, "currency": "usd",
+           "kind": "individual"}
+
+
+def test_with_a_welcome_call_every_coach_must_offer_it_and_it_must_be_free_and_individual(
+        app: Any, runner: Any, tmp_path: Path) -> None:
+    types = [*SESSION_TYPES, WELCOME]
+    ok = runner.invoke(args=["coaches", "import", write(tmp_path, [
+        coach(1, session_types=["welcome", "consultation"])], session_types=types)])
+    assert ok.exit_code == 0, ok.output
+    missing = runner.invoke(args=["coaches", "import", write(tmp_path, [coach(2)], session_types=[], name="v2.json")])
+    assert missing.exit_code != 0
+    assert "coaches[0].session_types: must include 'welcome': every couple starts with a welcome call" in missing.stderr
+    paid = runner.invoke(args=["coaches", "import", write(tmp_path, [], name="v3.json", session_types=[
+        {**WELCOME, "price_cents": 5000, "kind": "joint"}])])
+    assert paid.exit_code != 0 and "'welcome' is the welcome call: it must be individual and free" in paid.stderr
+    with app.app_context():
+        assert count(app, CoachProfile) == 1
+        assert db.session.scalar(select(SessionType.price_cents).where(SessionType.slug == "welcome")) == 0
+
+
+def test_seed_demo_gives_every_coach_the_free_individual_welcome_call(app: Any, runner: Any) -> None:
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        welcome = db.session.scalar(select(SessionType).where(SessionType.slug == "welcome"))
+        assert welcome.price_cents == 0 and welcome.kind.value == "individual"
+        for profile in db.session.scalars(select(CoachProfile)):
+            assert "welcome" in [t.slug for t in profile.session_types], profile.user.email

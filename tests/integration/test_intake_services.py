@@ -13,6 +13,7 @@ from coaching.intake import invites, safety, services
 from coaching.intake.models import Couple, Invite, Partner, SafetyFlag
 from coaching.intake.questionnaire import AnswersInvalid
 from coaching.notify.models import OutboxMessage
+from tests.mail import sent_emails
 
 NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
             "isolation": "no", "forced_sex": "no", "self_harm": "no"}
@@ -72,26 +73,44 @@ def test_private_answers_csi_items_safety_answers_and_shared_answers_are_encrypt
     assert services.private_answers(dbs, partner)["satisfaction"]["csi1"] == "6"
 
 
-def test_a_positive_screen_blocks_joint_booking_raises_one_flag_and_tells_admins(started, new_user):
+def test_a_positive_screen_raises_one_flag_tells_admins_and_changes_nothing_in_the_couple(started, new_user):
     dbs, _user, partner = started
     from coaching.accounts.models import Role
     admin = new_user("admin@example.com", role=Role.ADMIN)
     result = safety.submit_screen(dbs, partner, "1", f(**{**NEGATIVE, "threats": "yes"}))
     assert result.positive
     couple = dbs.get(Couple, partner.couple_id)
-    assert couple.joint_booking_blocked
-    assert not safety.booking_allowed(couple, joint=True) and safety.booking_allowed(couple, joint=False)
+    assert not couple.joint_sessions_open and couple.status.value == "intake"
     [flag] = dbs.scalars(select(SafetyFlag)).all()
     assert flag.partner_id == partner.id and flag.status.value == "open"
     [mail] = dbs.scalars(select(OutboxMessage).where(OutboxMessage.kind == "intake_review_needed")).all()
     assert mail.to_addr == admin.email
-    assert services.matching_profile(dbs, couple).safety_flagged
+    assert not hasattr(services.matching_profile(dbs, couple), "safety_flagged")
 
 
-def test_a_negative_screen_changes_nothing_for_booking(started):
+def test_raising_a_flag_later_tells_the_coach_and_leaves_open_joint_sessions_open(started, new_user):
+    # A re-screen (check-ins) calls the same function; the coach decides, nothing is automatic.
+    from coaching import clock
+    from coaching.admin.services import create_coach
+    from coaching.intake.models import JointSessionOpening
+    dbs, _user, partner = started
+    profile, _ = create_coach(dbs, email="coach@example.com", name="Casey Coach", timezone="UTC")
+    couple = dbs.get(Couple, partner.couple_id)
+    couple.coach_id = profile.id
+    couple.joint_opening = JointSessionOpening(couple_id=couple.id, opened_at=clock.now())
+    dbs.commit()
+    flag = safety.raise_safety_flag(dbs, partner, clock.now())
+    dbs.commit()
+    assert flag.status.value == "open" and dbs.get(Couple, couple.id).joint_sessions_open
+    told = sent_emails(kind="couple_review_needed")
+    assert [m.to_addr for m in told] == ["coach@example.com"]
+    assert f"/coach/couples/{couple.id}" in told[0].text_body
+
+
+def test_a_negative_screen_raises_no_flag(started):
     dbs, _user, partner = started
     assert not safety.submit_screen(dbs, partner, "1", f(**NEGATIVE)).positive
-    assert not dbs.get(Couple, partner.couple_id).joint_booking_blocked
+    assert not dbs.get(Couple, partner.couple_id).joint_sessions_open
     assert dbs.scalars(select(SafetyFlag)).all() == []
 
 

@@ -12,9 +12,9 @@ ALL_PRIVATE = frozenset({"view", "satisfaction", "safety"})
 DONE = PartnerFacts("a", joined=True, consented=True, personal_done=True, private_done=ALL_PRIVATE)
 
 
-def facts(a: PartnerFacts, b: PartnerFacts | None = None, missing=(), blocked=False, pending=False):
+def facts(a: PartnerFacts, b: PartnerFacts | None = None, missing=(), pending=False, coach=False, joint_open=False):
     return CoupleFacts(shared_missing=tuple(missing), partners=tuple(p for p in (a, b) if p),
-                       invite_pending=pending, joint_booking_blocked=blocked)
+                       invite_pending=pending, has_coach=coach, joint_sessions_open=joint_open)
 
 
 @pytest.mark.parametrize(("a", "missing", "expected"), [
@@ -49,10 +49,19 @@ def test_when_both_finished_matching_opens() -> None:
     assert next_step(facts(DONE, b), "a") == next_step(facts(DONE, b), "b") == "matching"
 
 
-def test_when_joint_booking_is_blocked_both_partners_see_the_same_neutral_next_step() -> None:
+def test_with_a_coach_both_partners_have_welcome_calls_until_the_coach_opens_joint_sessions() -> None:
     b = PartnerFacts("b", joined=True, consented=True, personal_done=True, private_done=ALL_PRIVATE)
-    f = facts(DONE, b, blocked=True)
-    assert next_step(f, "a") == next_step(f, "b") == "coach_in_touch"
+    f = facts(DONE, b, coach=True)
+    assert next_step(f, "a") == next_step(f, "b") == "welcome_calls"
+    opened = facts(DONE, b, coach=True, joint_open=True)
+    assert next_step(opened, "a") == next_step(opened, "b") == "joint_sessions"
+
+
+def test_the_next_step_has_no_input_from_anyones_answers_or_screen() -> None:
+    # What progress may know is completion and couple state only: the facts have no field
+    # for a screen, a flag or an answer, so the other partner's screen cannot reach it.
+    fields = set(CoupleFacts.__dataclass_fields__) | set(PartnerFacts.__dataclass_fields__)
+    assert not {f for f in fields if any(w in f for w in ("safety", "flag", "screen", "blocked", "answer"))}
 
 
 def test_the_checklist_shows_completion_and_never_which_private_step_is_missing() -> None:
@@ -87,16 +96,15 @@ def test_the_matching_profile_reads_preferences_in_matchings_terms() -> None:
             "preferences": {"coach_gender": "female", "coach_language": "any", "faith_based": "no",
                             "lgbtq_affirming": "yes", "approach": "gottman", "format": "either", "budget": "15000"}},
         {"a": {"languages": ["en", "es"], "timezone": "America/Chicago", "free_times": {"mon": [["17:00", "20:00"]]}},
-         "b": {"languages": ["en"], "timezone": "Europe/London", "free_times": {}}},
-        safety_flagged=True)
+         "b": {"languages": ["en"], "timezone": "Europe/London", "free_times": {}}})
     assert profile.concerns == ("infidelity", "trust")
     assert profile.languages == frozenset({"en"})
     assert (profile.gender, profile.language, profile.faith_based, profile.lgbtq_affirming) == ("female", None, False, True)
     assert (profile.approach, profile.format, profile.budget_cents) == ("gottman", None, 15000)
-    assert profile.safety_flagged
+    assert not hasattr(profile, "safety_flagged")  # matching never sees the screen
     assert profile.availability[0].free_times == {"mon": [["17:00", "20:00"]]}
 
 
 def test_an_empty_intake_gives_an_empty_profile_without_preferences() -> None:
-    profile = build_profile(1, {}, {}, safety_flagged=False)
+    profile = build_profile(1, {}, {})
     assert profile.concerns == () and profile.budget_cents is None and profile.faith_based is None

@@ -42,7 +42,7 @@ def needs(**kw) -> CoupleNeeds:
 def coach(coach_id: int = 1, **kw) -> CoachOffer:
     base = dict(coach_id=coach_id, name=f"Coach {coach_id}", timezone="America/New_York",
                 languages=frozenset({"en"}), specialties=frozenset({"infidelity"}),
-                open_slots=(hours(1, 0.5), hours(2, 0.5)), offers_individual=True)
+                open_slots=(hours(1, 0.5), hours(2, 0.5)))
     base.update(kw)
     return CoachOffer(**base)
 
@@ -56,14 +56,16 @@ def coach(coach_id: int = 1, **kw) -> CoachOffer:
         ({"formats": frozenset({"video"})}, {"format": "in_person"}, "does not offer in person sessions"),
         ({"price_cents": 20000}, {"budget_cents": 15000}, "above your budget"),
         ({"price_cents": None}, {}, "does not offer this session type"),
-        ({"safety_trained": False}, {"safety_flagged": True}, "not trained for this situation"),
-        ({"offers_individual": False, "safety_trained": True}, {"safety_flagged": True},
-         "not trained for this situation"),
+        ({"offers_welcome": False}, {}, "does not offer welcome calls"),
         ({"open_slots": ()}, {}, "no open times in the next three weeks"),
     ],
 )
 def test_each_hard_filter_excludes_with_its_reason(change, couple_change, expected):
     assert exclusion(needs(**couple_change), coach(**change)) == expected
+
+
+def test_matching_takes_no_safety_screen_as_input():
+    assert not {f for f in CoupleNeeds.__dataclass_fields__ if "safety" in f or "flag" in f}
 
 
 def test_an_eligible_coach_passes_every_filter():
@@ -150,13 +152,13 @@ coach_strategy = st.builds(
     formats=st.frozensets(st.sampled_from(["video", "in_person"]), min_size=1),
     safety_trained=st.booleans(), accepting_new=st.booleans(), active_couples=st.integers(0, 12),
     max_active_couples=st.integers(0, 12), price_cents=st.one_of(st.none(), st.integers(0, 30000)),
-    offers_individual=st.booleans(), open_slots=st.lists(SLOT, max_size=8).map(tuple),
+    offers_welcome=st.booleans(), open_slots=st.lists(SLOT, max_size=8).map(tuple),
 )
 needs_strategy = st.builds(
     CoupleNeeds, concerns=st.lists(st.sampled_from(["infidelity", "trust", "conflict"]), unique=True).map(tuple),
     languages_a=LANGS, languages_b=LANGS, shared_free=st.lists(SLOT, max_size=5).map(tuple),
     separate_languages_ok=st.booleans(), format=st.sampled_from([None, "video", "in_person"]),
-    budget_cents=st.one_of(st.none(), st.integers(0, 30000)), safety_flagged=st.booleans(),
+    budget_cents=st.one_of(st.none(), st.integers(0, 30000)),
 )
 
 
@@ -169,7 +171,7 @@ def test_no_proposed_coach_violates_a_hard_filter(couple, coaches):
         assert offer.open_slots and offer.price_cents is not None
         assert couple.format is None or couple.format in offer.formats
         assert couple.budget_cents is None or offer.price_cents <= couple.budget_cents
-        assert not couple.safety_flagged or (offer.safety_trained and offer.offers_individual)
+        assert offer.offers_welcome
         speaks_both = bool(couple.languages_a & couple.languages_b & offer.languages)
         assert speaks_both or (couple.separate_languages_ok and couple.languages_a & offer.languages
                                and couple.languages_b & offer.languages)
