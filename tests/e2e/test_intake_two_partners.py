@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.intake_pages import NEGATIVE, consent, log_in, private_part, shared_part, where_and_when
 from tests.smtp import text_of
 
@@ -34,7 +36,7 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
     alex.get_by_label("Password").fill("a long enough password")
     alex.get_by_label("Your time zone").select_option("Europe/London")
     alex.get_by_role("button", name="Create my login and join").click()
-    assert "You have joined your partner" in alex.content()
+    expect(alex.locator("main")).to_contain_text("You have joined your partner")
     alex.get_by_role("button", name="Continue the questionnaire").click()
     consent(alex)
     where_and_when(alex, "Europe/London", ["tue-evening"])

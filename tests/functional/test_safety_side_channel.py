@@ -284,11 +284,13 @@ def welcome_calls_done(world: World) -> Any:
     ana = world.ana
     assert book(world.a, f"/book/{ana}/welcome").status_code == 302
     assert book(world.b, f"/book/{ana}/welcome").status_code == 302
-    coach = as_coach(world.app)
     with world.app.app_context():
         calls = db.session.scalars(select(Booking).order_by(Booking.starts_at)).all()
         ids, last_end = [c.id for c in calls], max(c.ends_at for c in calls)
     world.clock.set(last_end + timedelta(minutes=5))
+    # Days have passed: every sign-in has timed out while idle, so everyone signs in again.
+    assert login(world.a, SAM).status_code == 302 and login(world.b, ALEX).status_code == 302
+    coach = as_coach(world.app)
     for booking_id in ids:
         marked = coach.post(f"/coach/bookings/{booking_id}/attendance",
                             data={"att-outcome": "complete", "csrf_token": csrf_token(coach, "/coach/calendar")})
