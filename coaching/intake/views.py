@@ -342,7 +342,12 @@ def couple_summary(couple_id: int):
     if not current_user.has_role(Role.COACH, Role.ADMIN):
         abort(404)
     couple = get_couple_or_404(couple_id)
-    return render_template("intake/summary.html", s=summary.staff_summary(db.session, couple))
+    view = summary.staff_summary(db.session, couple)
+    from coaching.audit.services import record_read
+
+    record_read(db.session, actor=current_user, action="summary_read", couple_id=couple.id,
+                object_type="intake_summary", object_id=couple.id)
+    return render_template("intake/summary.html", s=view)
 
 
 @bp.get("/admin/safety")
