@@ -3,7 +3,7 @@
 Keys come from the app's ``DATA_KEYS`` setting (``TANDEM_DATA_KEYS``: comma-separated
 Fernet keys, newest first). Values are encrypted with the newest key and decrypt with any
 listed key, so a new key can be added in front and old rows rotated at leisure with
-``rotate_all`` (``flask intake rotate-keys``). Columns typed ``EncryptedText`` or
+``rotate_all`` (``flask keys rotate``). Columns typed ``EncryptedText`` or
 ``EncryptedJSON`` encrypt on write and decrypt on read; the database only ever holds tokens.
 """
 
@@ -162,6 +162,10 @@ def rotate_all(db: Session, metadata: Any | None = None, batch: int = 500,
         from coaching.db import Base
 
         metadata = Base.metadata
+    from sqlalchemy.orm import scoped_session
+
+    if isinstance(db, scoped_session):
+        db = db()
     fernet = keyring()
     count = 0
     if db.in_transaction():
