@@ -88,11 +88,14 @@ def search(db: Session, user: User, query: str | None) -> SearchResult:
     handed = handovers(db, current)
     facts = {cid: CoupleFacts(couple_id=cid, current_coach_id=viewer.coach_id, handovers=tuple(handed.get(cid, ())))
              for cid in current}
+    # The coach's scope in SQL (their couples' notes, and their own notes anywhere); the
+    # policy below then decides note by note, before anything is decrypted.
+    in_scope = or_(Note.couple_id.in_(select(Couple.id).where(Couple.coach_id == viewer.coach_id)),
+                   Note.coach_id == viewer.coach_id)
     raw = type_coerce(Note.sections, Text())
     rows = db.execute(
         select(Note.id, Note.couple_id, Note.coach_id, Note.created_at, Note.template_key, Note.template_version, raw)
-        .where(or_(Note.couple_id.in_(current), Note.coach_id == viewer.coach_id))
-        .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit + 1)).all()
+        .where(in_scope).order_by(Note.created_at.desc(), Note.id.desc()).limit(limit + 1)).all()
     truncated = len(rows) > limit
     rows = rows[:limit]
     fernet = keyring()
@@ -102,19 +105,28 @@ def search(db: Session, user: User, query: str | None) -> SearchResult:
         if policy.note_access(viewer, couple_facts, author_coach_id=row.coach_id, created_at=row.created_at,
                               now=now) == Access.CONTENT:
             readable.append(row)
-    ids = [r.id for r in readable]
+    readable_ids = {r.id for r in readable}
     addenda: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 900):
-        for note_id, token in db.execute(select(Addendum.note_id, type_coerce(Addendum.body, Text()))
-                                         .where(Addendum.note_id.in_(ids[start:start + 900]))):
+    for note_id, token in db.execute(select(Addendum.note_id, type_coerce(Addendum.body, Text()))
+                                     .join(Note, Note.id == Addendum.note_id).where(in_scope)):
+        if note_id in readable_ids:
             addenda.setdefault(note_id, []).append(token)
 
+    # Sections are stored as ASCII JSON (non-ASCII escaped), so for plain ASCII words a note
+    # whose whole JSON lacks a word can be skipped before parsing it (most notes, usually).
+    ascii_words = all(w.isascii() for w in words)
     hits: list[Hit] = []
     for row in readable:
-        sections = json.loads(fernet.decrypt(row[6].encode("ascii")))
+        plaintext = fernet.decrypt(row[6].encode("ascii"))
+        extra = [fernet.decrypt(t.encode("ascii")).decode("utf-8") for t in addenda.get(row.id, ())]
+        if ascii_words:
+            folded_all = plaintext.decode("ascii", "replace").casefold() + " ".join(extra).casefold()
+            if not all(w in folded_all for w in words):
+                continue
+        sections = json.loads(plaintext)
         template = nt.get(row.template_key, row.template_version)
         texts = [(s.label, sections.get(s.key, "")) for s in template.sections]
-        texts += [("Addendum", fernet.decrypt(t.encode("ascii")).decode("utf-8")) for t in addenda.get(row.id, ())]
+        texts += [("Addendum", text) for text in extra]
         for label, text in texts:
             folded = text.casefold()
             if text and all(w in folded for w in words):

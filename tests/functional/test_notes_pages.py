@@ -296,3 +296,11 @@ def test_the_admin_access_log_filters_and_exports_csv(app, world, create_user, c
     lines = csv_response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("id,created_at,actor_id") and len(lines) > 5
     assert all(f",{world.couple_id}," in line for line in lines[1:])
+
+
+def test_search_finds_words_with_accents_and_in_addenda(app, world, cora):
+    page = f"/coach/couples/{world.couple_id}/notes/new"
+    post(cora, page, page, template_key="couple", template_version="1", **{"section-note": "Moving to Zürich in May"})
+    assert "Moving to Zürich" in cora.get("/coach/notes/search?q=z%C3%BCrich").get_data(as_text=True)
+    found = cora.get("/coach/notes/search?q=saturdays").get_data(as_text=True)
+    assert "Addendum" in found and "the walk is on Saturdays" in found
