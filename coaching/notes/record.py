@@ -100,7 +100,7 @@ def couple_names(couple: Couple) -> str:
     return " & ".join(partner_label(p) for p in couple.partners) or f"Couple #{couple.id}"
 
 
-def _load_couple(db: Session, couple_id: int) -> Couple | None:
+def load_couple(db: Session, couple_id: int) -> Couple | None:
     return db.scalar(select(Couple).where(Couple.id == couple_id)
                      .options(selectinload(Couple.partners).selectinload(Partner.user)))
 
@@ -168,7 +168,7 @@ def _build(db: Session, viewer: Viewer, couple: Couple, facts: CoupleFacts, now:
 
 def _open(db: Session, user: User, couple_id: int) -> tuple[Viewer, Couple, CoupleFacts, datetime]:
     viewer = viewer_for(db, user)
-    couple = _load_couple(db, couple_id)
+    couple = load_couple(db, couple_id)
     if couple is None:
         raise NotFound()
     now = clock.now()
@@ -211,7 +211,7 @@ def admin_overview(db: Session, user: User, couple_id: int) -> Record:
     viewer = viewer_for(db, user)
     if viewer.role != "admin":
         raise NotFound()
-    couple = _load_couple(db, couple_id)
+    couple = load_couple(db, couple_id)
     if couple is None:
         raise NotFound()
     now = clock.now()

@@ -154,7 +154,7 @@ def _note_page(note: Any, access: Access, facts: Any, *, form: forms.NoteForm | 
         form.revision.data = str(note.revision)
         for section in template.sections:
             form[f"section-{section.key}"].data = note.sections.get(section.key, "")
-    couple = record._load_couple(db.session, note.couple_id)
+    couple = record.load_couple(db.session, note.couple_id)
     partner = next((p for p in couple.partners if p.id == note.partner_id), None) if note.partner_id else None
     return render_template(
         "notes/note.html", note=note, access=access, template=template, couple=couple,
