@@ -214,13 +214,23 @@ def main() -> int:
 def seed_small(app: Any) -> int:
     """Another couple of the same coach with 30 sessions and notes: the query count must match."""
     from coaching import db
-    from coaching.intake.models import Couple
+    from coaching.accounts.models import Role, User
+    from coaching.intake.models import Couple, Partner
     from coaching.notes.models import Note
     from coaching.scheduling.models import Booking
 
     with app.app_context():
         big = db.session.scalar(select(Couple.id).order_by(Couple.id))
-        couple = db.session.scalars(select(Couple).order_by(Couple.id)).all()[1]
+        coach_id = db.session.scalar(select(Couple.coach_id).where(Couple.id == big))
+        couple = Couple(status="active", coach_id=coach_id)  # a new couple: only these 30 sessions
+        db.session.add(couple)
+        db.session.flush()
+        for slot in "ab":
+            user = User(email=f"small-{slot}@bench.example", name=f"Small {slot}", role=Role.CLIENT,
+                        password_hash="!", timezone="UTC")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Partner(couple_id=couple.id, slot=slot, user_id=user.id))
         rows = db.session.scalars(select(Booking).where(Booking.couple_id == big).order_by(Booking.starts_at)
                                   .limit(30)).all()
         now = datetime.now(UTC)
