@@ -222,3 +222,31 @@ def access_log(db: Session, user: User, couple_id: int) -> tuple[Couple, list[Au
     """The access log of the couple's record, for its assigned coach (``NotFound`` otherwise)."""
     _viewer, couple, _facts, _now = _open(db, user, couple_id)
     return couple, list(events(db, AuditFilter(couple_id=couple.id), limit=500))
+
+
+@dataclass(frozen=True)
+class FormerNote:
+    id: int
+    couple_id: int
+    kind: str
+    status: str
+    created_at: datetime
+    title: str
+
+
+def former_notes(db: Session, user: User) -> list[FormerNote]:
+    """The notes a coach wrote for couples they no longer coach (which they keep reading), newest
+    first; metadata only. Empty for anyone but a coach."""
+    viewer = viewer_for(db, user)
+    if viewer.role != "coach" or viewer.coach_id is None:
+        return []
+    rows = db.execute(
+        select(Note.id, Note.couple_id, Note.kind, Note.status, Note.created_at, Note.template_key,
+               Note.template_version)
+        .join(Couple, Couple.id == Note.couple_id)
+        .where(Note.coach_id == viewer.coach_id,
+               (Couple.coach_id != viewer.coach_id) | Couple.coach_id.is_(None))
+        .order_by(Note.created_at.desc()).limit(500)).all()
+    return [FormerNote(id=r.id, couple_id=r.couple_id, kind=r.kind.value, status=r.status.value,
+                       created_at=r.created_at, title=_template_title(r.template_key, r.template_version))
+            for r in rows]

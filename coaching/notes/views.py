@@ -232,6 +232,15 @@ def add_addendum(note_id: int):
     return _note_page(note, access, facts, addendum_form=form, status=422)
 
 
+@bp.get("/coach/notes/former")
+@login_required
+def former_notes():
+    """A previous coach's way back to the notes they wrote (they keep reading those only)."""
+    if current_user.role != Role.COACH:
+        abort(404)
+    return render_template("notes/former.html", notes=record.former_notes(db.session, current_user))
+
+
 # --- search ------------------------------------------------------------------------------------
 
 

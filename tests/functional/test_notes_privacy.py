@@ -199,3 +199,15 @@ def test_the_partners_pages_never_mention_coach_notes(app, world):
             html = client.get(path).get_data(as_text=True)
             for secret in (JOINT_TEXT, INDIVIDUAL_TEXT, PREVIOUS_TEXT, ADDENDUM_TEXT, "needs a note"):
                 assert secret not in html, (actor, path)
+
+
+@pytest.mark.parametrize("actor, listed", [("pat", True), ("cora", False), ("una", False)])
+def test_a_previous_coach_finds_the_notes_they_wrote_for_a_former_couple(app, world, actor, listed):
+    html = expect(client_for(app, world, actor).get("/coach/notes/former"), 200)
+    assert (f"/notes/{world.notes['previous']}\"" in html) is listed
+    assert f"/notes/{world.notes['joint']}\"" not in html and JOINT_TEXT not in html and PREVIOUS_TEXT not in html
+
+
+@pytest.mark.parametrize("actor", ["sam", "alex", "root"])
+def test_only_coaches_have_a_former_couples_page(app, world, actor):
+    expect(client_for(app, world, actor).get("/coach/notes/former"), 404)
