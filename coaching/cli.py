@@ -10,7 +10,7 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from coaching import db
 from coaching.accounts.models import Role
@@ -101,6 +101,7 @@ def coaches_import(path: Path) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext  # the demo notes are encrypted with the app's keys
 def seed_demo() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
     from coaching.demo import seed
@@ -142,6 +143,27 @@ def api_token_create(email: str, name: str) -> None:
     click.echo(f"It works until {new.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)
 
 
+keys_cli = AppGroup("keys", help="Encryption keys (TANDEM_DATA_KEYS).")
+
+
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted value (intake answers, notes, addenda, and any feature's
+    EncryptedText/EncryptedJSON columns) with the newest key, showing progress."""
+    from coaching import crypto
+
+    total = crypto.count_encrypted(db.session)
+    with click.progressbar(length=total, label="Re-encrypting", file=sys.stderr) as bar:
+        count = crypto.rotate_all(db.session, progress=bar.update)
+    click.echo(f"Re-encrypted {count} values with the newest key.")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt everything encrypted with the newest of TANDEM_DATA_KEYS."""
+    rotate_keys()
+
+
 def register(app: Flask) -> None:
     for cmd in (db_cli, create_admin, coaches_cli, seed_demo, worker, api_token_cli):
         app.cli.add_command(cmd)
+    app.cli.add_command(keys_cli)

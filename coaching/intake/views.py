@@ -324,12 +324,11 @@ def old_support():
 
 @bp.cli.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every encrypted column with the newest of TANDEM_DATA_KEYS."""
-    import click
+    """Re-encrypt every encrypted column with the newest of TANDEM_DATA_KEYS (alias of
+    ``flask keys rotate``)."""
+    from coaching.cli import rotate_keys as rotate
 
-    from coaching import crypto
-
-    click.echo(f"Re-encrypted {crypto.rotate_all(db.session)} values with the newest key.")
+    rotate()
 
 
 # --- staff -----------------------------------------------------------------------------------
@@ -342,7 +341,12 @@ def couple_summary(couple_id: int):
     if not current_user.has_role(Role.COACH, Role.ADMIN):
         abort(404)
     couple = get_couple_or_404(couple_id)
-    return render_template("intake/summary.html", s=summary.staff_summary(db.session, couple))
+    view = summary.staff_summary(db.session, couple)
+    from coaching.audit.services import record_read
+
+    record_read(db.session, actor=current_user, action="summary_read", couple_id=couple.id,
+                object_type="intake_summary", object_id=couple.id)
+    return render_template("intake/summary.html", s=view)
 
 
 @bp.get("/admin/safety")

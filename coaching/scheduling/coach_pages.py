@@ -227,6 +227,8 @@ def attendance(booking_id: int):
     try:
         services.mark_attendance(db.session, booking, form.outcome.data, clock.now())
         flash("Marked.", "success")
+        if form.outcome.data == "complete" and booking.couple_id is not None:
+            return redirect(url_for("notes.session_note", booking_id=booking.id))  # write the note now
     except services.SchedulingError as exc:
         flash(str(exc), "error")
     return _back(booking.starts_at.astimezone(ZoneInfo(coach.timezone)))
@@ -250,7 +252,7 @@ def _couple_page(couple: Couple, form: OpenJointForm, status: int = 200):  # typ
                            unresolved=safety.unresolved_flags(db.session, couple.id)), status
 
 
-@bp.get("/coach/couples/<int:couple_id>")
+@bp.get("/coach/couples/<int:couple_id>/joint")
 @role_required(Role.COACH)
 def coach_couple(couple_id: int):
     return _couple_page(_own_couple(couple_id), OpenJointForm())

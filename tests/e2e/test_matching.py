@@ -201,7 +201,7 @@ def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens
         db.session.commit()
     coach = new_page(timezone_id="America/New_York")
     log_in_coach(coach, live_server, "ana@example.com")
-    coach.goto(f"{live_server}/coach/couples/{couple_id}")
+    coach.goto(f"{live_server}/coach/couples/{couple_id}/joint")
     expect(coach.get_by_role("heading", name="Safety flag")).to_be_visible()
     coach.get_by_role("button", name="Open joint sessions").click()
     expect(coach.get_by_text("has a safety flag that is not resolved")).to_be_visible()

@@ -321,7 +321,7 @@ def world_factory(sqlite_template, tmp_path):
 
 
 def open_joint(coach: Any, couple_id: int, **data: str) -> Any:
-    page = f"/coach/couples/{couple_id}"
+    page = f"/coach/couples/{couple_id}/joint"
     return coach.post(f"{page}/open-joint", data={"csrf_token": csrf_token(coach, page), **data})
 
 
@@ -341,7 +341,7 @@ def test_the_coach_opens_joint_sessions_after_both_welcome_calls_and_both_partne
     assert consultation_refused(world, a) and consultation_refused(world, b)
     coach = welcome_calls_done(world)
     assert open_joint(coach, cid).status_code == 302
-    assert "Open since" in coach.get(f"/coach/couples/{cid}").get_data(as_text=True)
+    assert "Open since" in coach.get(f"/coach/couples/{cid}/joint").get_data(as_text=True)
     for client in (a, b):
         home = client.get("/home").get_data(as_text=True)
         assert "Your coach has opened joint sessions" in home and f"/book/{ana}/consultation" in home
@@ -358,7 +358,7 @@ def test_a_flagged_couple_stays_closed_until_the_coach_acts_and_the_coach_and_ad
     choose_ana(world)
     coach = welcome_calls_done(world)
     cid = couple_id(world)
-    page = coach.get(f"/coach/couples/{cid}").get_data(as_text=True)
+    page = coach.get(f"/coach/couples/{cid}/joint").get_data(as_text=True)
     assert "Safety flag" in page and "open" in page and "Sam Rivera" in page
     assert "<strong>safety flag</strong>" in coach.get("/coach").get_data(as_text=True)
     summary = coach.get(f"/intake/couples/{cid}/summary").get_data(as_text=True)
@@ -397,10 +397,10 @@ def test_only_the_couples_own_coach_reaches_the_gate(world_factory):
     world = world_factory(steps.NEGATIVE)
     cid = couple_id(world)
     coach = as_coach(world.app)  # Ana, not (yet) this couple's coach
-    assert coach.get(f"/coach/couples/{cid}").status_code == 404
-    assert coach.get("/coach/couples/99999").status_code == 404
+    assert coach.get(f"/coach/couples/{cid}/joint").status_code == 404
+    assert coach.get("/coach/couples/99999/joint").status_code == 404
     assert open_joint(coach, cid).status_code == 404
-    assert world.b.get(f"/coach/couples/{cid}").status_code == 403
+    assert world.b.get(f"/coach/couples/{cid}/joint").status_code == 403
     with world.app.app_context():
         assert not db.session.scalar(select(Couple)).joint_sessions_open
 
