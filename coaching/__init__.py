@@ -90,6 +90,9 @@ def register_blueprints(app: Flask) -> None:
     for bp in (public_bp, accounts_bp, coaches_bp, admin_bp, intake_bp, scheduling_bp,
                payments_bp, matching_bp, api_bp):
         app.register_blueprint(bp)
+    from coaching.checkins.views import bp as checkins_bp
+
+    app.register_blueprint(checkins_bp)
     register_security_headers(app)
 
 
