@@ -2,7 +2,7 @@
 
 Everything is made directly in the database (the intake flow has its own tests), inside the
 caller's app context. Sam (A, intake CSI-4 8) and Alex (B, intake CSI-4 17) have both consented;
-Ana is their coach, Otto an unassigned coach, Ada an admin.
+Ana is their coach (offering a free consultation), Otto an unassigned coach, Ada an admin.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from coaching.intake.models import Consent, CoupleStatus, SatisfactionResponse
 from coaching.intake.services import consent_version
 from coaching.notify.models import OutboxMessage
 from tests.conftest import PASSWORD, login
-from tests.scheduling_data import create_coach, create_couple, create_user_row
+from tests.scheduling_data import create_coach, create_couple, create_session_type, create_user_row
 
 NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
             "isolation": "no", "forced_sex": "no", "self_harm": "no"}
@@ -42,7 +42,8 @@ class World:
 
 def create_world(*, coach_email: str = "ana@example.com", prefix: str = "") -> World:
     """The couple, its coach, an unassigned coach and an admin (inside an app context)."""
-    coach = create_coach(prefix + coach_email, name="Ana Ruiz")
+    consultation = create_session_type(prefix + "consultation", duration_min=20, min_notice_hours=12)
+    coach = create_coach(prefix + coach_email, name="Ana Ruiz", session_types=[consultation])
     create_coach(prefix + "otto@example.com", name="Otto Other")
     create_user_row(prefix + "ada@example.com", role=Role.ADMIN, name="Ada Admin")
     couple = create_couple(prefix + "sam@example.com", prefix + "alex@example.com")
