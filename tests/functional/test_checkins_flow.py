@@ -154,3 +154,74 @@ def test_coach_and_admin_reads_of_scores_are_in_the_access_log(app, world):
                                   .order_by(AuditEvent.id)).all()
         assert [(r.actor_role, r.couple_id, r.object_type) for r in rows] == [
             ("coach", world.couple, "checkin_trend"), ("admin", world.couple, "checkin_trend")]
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"csi1": "9"}, "csi1"),
+    ({"csi4": "<script>alert(1)</script>"}, "csi4"),
+    ({"threats": "perhaps"}, "threats"),
+    ({"fear": ""}, "fear"),
+])
+def test_tampered_answers_get_a_clear_422_and_nothing_is_stored(app, world, extra, field):
+    with app.app_context():
+        checkin_id = add_checkin(world.couple)
+    a = client_for(app, world.emails["a"])
+    response = steps.answer(a, checkin_id, **extra)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was saved yet" in html and f'id="q-{field}-error"' in html
+    assert "<script>alert(1)</script>" not in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckInResponse.id))) == 0
+
+
+def test_a_tampered_questionnaire_version_is_refused_with_a_message(app, world):
+    with app.app_context():
+        checkin_id = add_checkin(world.couple)
+    a = client_for(app, world.emails["a"])
+    response = steps.answer(a, checkin_id, version="99")
+    assert response.status_code == 302
+    assert "questionnaire has changed" in a.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckInResponse.id))) == 0
+
+
+def test_an_answer_without_its_csrf_token_is_refused(app, world):
+    with app.app_context():
+        checkin_id = add_checkin(world.couple)
+    a = client_for(app, world.emails["a"])
+    response = a.post(f"/checkins/{checkin_id}/answers", data={"version": "1", "csi1": "3"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckInResponse.id))) == 0
+
+
+def test_saying_you_cannot_answer_privately_saves_nothing(app, world):
+    with app.app_context():
+        checkin_id = add_checkin(world.couple)
+    a = client_for(app, world.emails["a"])
+    response = a.post(f"/checkins/{checkin_id}", data={"csrf_token": csrf_token(a, f"/checkins/{checkin_id}"),
+                                                       "private": "no"})
+    assert response.status_code == 200 and "Nothing has been saved" in response.get_data(as_text=True)
+    assert f"/checkins/{checkin_id}" in a.get("/checkins").get_data(as_text=True)
+
+
+def test_a_check_in_cannot_be_sent_before_both_partners_have_joined(app, frozen_clock):
+    from tests.scheduling_data import create_coach, create_couple
+
+    with app.app_context():
+        coach = create_coach("solo-coach@example.com")
+        couple = create_couple("solo@example.com")
+        couple.coach_id = coach.id
+        db.session.commit()
+        couple_id = couple.id
+    client = client_for(app, "solo-coach@example.com")
+    response = steps.send(client, couple_id)
+    assert response.status_code == 302
+    assert "Both partners need to have joined" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def test_the_client_home_links_to_check_ins(app, world):
+    assert 'href="/checkins"' in client_for(app, world.emails["b"]).get("/home").get_data(as_text=True)
