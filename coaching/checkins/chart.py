@@ -20,7 +20,8 @@ __pure__ = True
 DIVERGENCE_GAP = 5
 WIDTH, HEIGHT = 640, 300
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 20, 16, 48
-Y_TICKS = (0, 7, 14, 21)
+Y_TICKS = (0, 5, 10, 15, 20)
+MAX_X_LABELS = 6  # more occasions than this: label every k-th column (the table lists all)
 
 
 def distressed(score: float) -> bool:
@@ -79,7 +80,7 @@ class Chart:
     bottom: float
     cutoff_y: float
     y_ticks: tuple[tuple[float, int], ...]
-    x_labels: tuple[tuple[float, str], ...]
+    x_labels: tuple[tuple[float, str, str], ...]  # (x, text, text-anchor)
     lines: tuple[Line, ...]
     markers: tuple[Marker, ...]
 
@@ -152,4 +153,16 @@ def build_chart(labels: Sequence[str], series: Sequence[Series], *, width: int =
     return Chart(width=width, height=height, left=left, top=top, right=right, bottom=bottom,
                  cutoff_y=y_of(CSI4_CUTOFF, top, bottom),
                  y_ticks=tuple((y_of(t, top, bottom), t) for t in Y_TICKS),
-                 x_labels=tuple(zip(xs, labels)), lines=tuple(lines), markers=tuple(markers))
+                 x_labels=x_labels(xs, labels), lines=tuple(lines), markers=tuple(markers))
+
+
+def x_labels(xs: Sequence[float], labels: Sequence[str]) -> tuple[tuple[float, str, str], ...]:
+    """At most ``MAX_X_LABELS`` column labels, evenly picked; the edge ones anchored inwards."""
+    step = max(1, -(-len(labels) // MAX_X_LABELS))
+    out = []
+    for i, (x, label) in enumerate(zip(xs, labels)):
+        if i % step:
+            continue
+        anchor = "middle" if len(labels) == 1 else "start" if i == 0 else "end" if i == len(labels) - 1 else "middle"
+        out.append((x, label, anchor))
+    return tuple(out)

@@ -15,7 +15,8 @@ from coaching.intake.scoring import CSI4_ITEMS, score_csi4
 
 DEMO_PARTNER_EMAILS = ("sam@example.com", "alex@example.com")
 # CSI-4 totals: the intake, then three monthly check-ins. Sam starts in the distressed range
-# and climbs past the cutoff; the partners diverge at the intake and at the second check-in.
+# and climbs past the cutoff; the partners diverge (7 apart, then either side of 13.5) until
+# the last check-in, where both are above it.
 TRENDS = {"a": (8, 10, 13, 16), "b": (15, 14, 16, 18)}
 NEGATIVE_SCREEN = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
                    "isolation": "no", "forced_sex": "no", "self_harm": "no"}

@@ -64,6 +64,8 @@ def test_a_positive_re_screen_raises_a_flag_for_staff_and_shows_resources_to_tha
     with app.app_context():
         checkin_id = add_checkin(world.couple)
     a = client_for(app, world.emails["a"])
+    with app.app_context():
+        before = couple_state(world.couple)
     response = steps.answer(a, checkin_id, screen=POSITIVE)
     assert response.status_code == 302
     done = a.get(response.headers["Location"]).get_data(as_text=True)
@@ -71,10 +73,16 @@ def test_a_positive_re_screen_raises_a_flag_for_staff_and_shows_resources_to_tha
     with app.app_context():
         (flag,) = db.session.scalars(select(SafetyFlag)).all()
         assert flag.partner_id == world.partner_a and flag.couple_id == world.couple
-        assert db.session.get(Couple, world.couple).joint_booking_blocked is False  # no couple state changes
+        assert couple_state(world.couple) == before  # the coach decides; nothing changes on its own
         assert emails_to(world.emails["admin"], "intake_review_needed")
     html = client_for(app, world.emails["coach"]).get(f"/coach/couples/{world.couple}/checkins").get_data(as_text=True)
     assert "safety re-screen positive (flag raised)" in html
+
+
+def couple_state(couple_id):
+    couple = db.session.get(Couple, couple_id)
+    db.session.refresh(couple)
+    return {c.key: getattr(couple, c.key) for c in Couple.__table__.columns}
 
 
 def test_a_second_answer_is_refused_and_the_first_scores_stay(app, world):

@@ -229,7 +229,6 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
     # ... and not at all for B
     assert positive["pages-before"].keys() == negative["pages-before"].keys()
     assert len(positive["pages-before"]) > 5
-    assert positive["joint-booking"] == (302, "/bookings/N")  # the consultation is booked
     for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "after-booking", "emails",
                 "a-answer-status"):
         assert positive[key] == negative[key], key

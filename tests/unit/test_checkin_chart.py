@@ -51,7 +51,8 @@ def test_columns_span_the_plot_from_left_to_right_edge():
     c = build_chart(["Intake", "1", "2", "3"], [Series("A", "a", (8, 10, 12, 15))])
     xs = [p.x for p in c.lines[0].points]
     assert xs[0] == c.left and xs[-1] == c.right and xs == sorted(xs)
-    assert [label for _x, label in c.x_labels] == ["Intake", "1", "2", "3"]
+    assert [(label, anchor) for _x, label, anchor in c.x_labels] == [
+        ("Intake", "start"), ("1", "middle"), ("2", "middle"), ("3", "end")]
 
 
 def test_a_missing_answer_splits_the_line_and_has_no_point():
@@ -91,3 +92,11 @@ def test_a_series_with_the_wrong_number_of_scores_is_refused():
 def test_a_chart_without_any_score_is_empty():
     assert build_chart(["Intake"], [Series("A", "a", (None,))]).is_empty
     assert build_chart([], []).is_empty
+
+
+def test_many_occasions_label_at_most_six_columns_and_a_single_one_is_centred():
+    labels = [str(i) for i in range(14)]
+    c = build_chart(labels, [Series("A", "a", tuple(range(14)))])
+    assert [label for _x, label, _a in c.x_labels] == ["0", "3", "6", "9", "12"]
+    (only,) = build_chart(["Intake"], [Series("A", "a", (9,))]).x_labels
+    assert only[2] == "middle"
