@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from coaching.notify.outbox import queue_email
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
 
 CSI_KEYS = ("csi1", "csi2", "csi3", "csi4")
+SEND_GAP = timedelta(days=1)  # a coach's second check-in within a day is refused (double clicks, spam)
 
 
 class CheckinError(Exception):
@@ -96,7 +97,7 @@ def send_checkin(db: Session, coach: User, couple: Couple) -> CheckIn:
     """The assigned coach asks both partners for a check-in; each is emailed neutrally.
 
     ``CheckinNotFound`` unless ``coach`` is the couple's assigned coach; ``CheckinError``
-    while a partner has not joined yet.
+    while a partner has not joined yet or when a check-in was sent less than a day ago.
     """
     from coaching.security import coach_profile_of
 
@@ -105,8 +106,15 @@ def send_checkin(db: Session, coach: User, couple: Couple) -> CheckIn:
         raise CheckinNotFound("No such couple.")
     if len([p for p in couple.partners if p.user_id is not None]) < 2:
         raise CheckinError("Both partners need to have joined before a check-in can be sent.")
-    checkin = _create(db, couple, sent_by=coach, after_sessions=None, now=clock.now())
-    db.commit()
+    now = clock.now()
+    with immediate(db):  # SQLite: two clicks at once are serialised and the second is refused
+        recent = db.scalar(select(CheckIn.id).where(CheckIn.couple_id == couple.id,
+                                                    CheckIn.created_at > now - SEND_GAP).limit(1))
+        if recent is not None:
+            db.rollback()
+            raise CheckinError("A check-in was sent to this couple less than a day ago.")
+        checkin = _create(db, couple, sent_by=coach, after_sessions=None, now=now)
+        db.commit()
     return checkin
 
 

@@ -233,3 +233,15 @@ def test_a_check_in_cannot_be_sent_before_both_partners_have_joined(app, frozen_
 
 def test_the_client_home_links_to_check_ins(app, world):
     assert 'href="/checkins"' in client_for(app, world.emails["b"]).get("/home").get_data(as_text=True)
+
+
+def test_a_second_check_in_within_a_day_is_refused_and_emails_nobody(app, world, frozen_clock):
+    coach = client_for(app, world.emails["coach"])
+    assert steps.send(coach, world.couple).status_code == 302
+    again = steps.send(coach, world.couple)
+    assert "less than a day ago" in coach.get(again.headers["Location"]).get_data(as_text=True)
+    frozen_clock.advance(days=1, seconds=1)
+    assert steps.send(coach, world.couple).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 2
+        assert len(emails_to(world.emails["a"], "checkin_requested")) == 2

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from coaching import create_app, db
+from coaching import clock, create_app, db
 from coaching import config as tandem_config
 from coaching.intake.models import SafetyFlag
 from coaching.notify.models import OutboxMessage
@@ -33,7 +34,7 @@ def world(app, frozen_clock):
         stranger = create_couple("stranger@example.com", "stranger2@example.com")
         w.emails["stranger"] = "stranger@example.com"
         w.stranger_checkin = add_checkin(stranger.id)  # another couple's check-in
-        w.checkin = add_checkin(w.couple)
+        w.checkin = add_checkin(w.couple, clock.now() - timedelta(days=30))
     return w
 
 
