@@ -63,6 +63,11 @@ def test_the_coach_trend_page_is_for_the_assigned_coach_and_admins_only(app, wor
         assert response.status_code == STAFF_PAGE[who], who
         if response.status_code == 200:
             assert "Sam Rivera" in response.get_data(as_text=True)
+    with app.app_context():  # the reads are logged; the refused attempts revealed nothing and are not
+        from coaching.audit.models import AuditEvent
+
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "checkin_read")).all()
+        assert sorted(r.actor_role for r in rows) == ["admin", "coach"]
 
 
 def test_a_couple_that_does_not_exist_looks_the_same_as_one_you_may_not_see(app, world):
