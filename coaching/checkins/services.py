@@ -215,6 +215,8 @@ def submit(db: Session, partner: Partner, checkin_id: int, version: object,
     submit), ``AnswersInvalid``.
     """
     checkin = checkin_for(db, partner, checkin_id)
+    if response_of(db, partner, checkin) is not None:
+        raise AlreadyAnswered()  # before looking at the answers: a replay is refused as such
     v = qn.accepted_version(version)
     if not has_consent(db, partner):
         raise CheckinError("Please read and agree to how we handle your answers first.")

@@ -43,6 +43,8 @@ def test_an_answer_is_stored_once_and_a_second_never_overwrites_it(app, world):
     submit(app, world.partner_a, world.checkin, items=(1, 1, 1, 1))
     with pytest.raises(services.AlreadyAnswered):
         submit(app, world.partner_a, world.checkin, items=(6, 5, 5, 5), screen=POSITIVE)
+    with pytest.raises(services.AlreadyAnswered):  # a replay with broken answers is refused as a replay
+        submit(app, world.partner_a, world.checkin, items=(9, 9, 9, 9))
     with app.app_context():
         (row,) = db.session.scalars(select(CheckInResponse)).all()
         assert row.csi_items == {"csi1": 1, "csi2": 1, "csi3": 1, "csi4": 1}
