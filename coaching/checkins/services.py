@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from coaching import clock
 from coaching.accounts.models import Role, User
@@ -335,7 +335,8 @@ def couple_trend(db: Session, couple: Couple, viewer: User) -> Trend:
     checkins = db.scalars(select(CheckIn).where(CheckIn.couple_id == couple.id)
                           .order_by(CheckIn.created_at, CheckIn.id)).all()
     responses = {(r.checkin_id, r.partner_id): r for r in db.scalars(
-        select(CheckInResponse).join(CheckIn).where(CheckIn.couple_id == couple.id))}
+        select(CheckInResponse).options(defer(CheckInResponse.safety_answers))  # not shown: not decrypted
+        .join(CheckIn).where(CheckIn.couple_id == couple.id))}
     occasions: list[Occasion] = []
     if intake:
         scores = tuple(_score(intake[i].items) if i in intake else None for i in ids)
@@ -369,6 +370,7 @@ def partner_trend(db: Session, partner: Partner, zone: str) -> Trend:
     if intake is not None:
         occasions.append(_occasion("Intake", intake.taken_at, None, (_score(intake.items),), (None,)))
     rows = db.execute(select(CheckInResponse, CheckIn.created_at).join(CheckIn)
+                      .options(defer(CheckInResponse.safety_answers), defer(CheckInResponse.safety_result))
                       .where(CheckInResponse.partner_id == partner.id)
                       .order_by(CheckIn.created_at, CheckIn.id)).all()
     for response, created_at in rows:
