@@ -1,4 +1,5 @@
-"""``flask seed-demo`` gives the demo couple an intake score and three check-ins with a visible trend."""
+"""``flask seed-demo`` gives the couple with history (Jordan and Casey, coached by Ana) intake
+scores and three check-ins with a visible trend, which Ana sees on their check-ins page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from coaching.checkins.demo import items_for
 from coaching.checkins.models import CheckIn, CheckInResponse
 from coaching.intake.models import Partner, SatisfactionResponse
 from coaching.intake.scoring import score_csi4
+from tests.conftest import login
+
+
+def login_client(app, email, password):
+    client = app.test_client()
+    assert login(client, email, password).status_code == 302
+    return client
 
 
 
@@ -27,11 +35,14 @@ def test_seed_demo_adds_the_demo_couples_check_ins_once(app, runner):
     assert second.exit_code == 0 and "/checkins" in second.stdout
     with app.app_context():
         assert counts() == first == (3, 6, 2)
-        sam = db.session.scalar(select(User).where(User.email == "sam@example.com"))
-        partner = db.session.scalar(select(Partner).where(Partner.user_id == sam.id))
+        jordan = db.session.scalar(select(User).where(User.email == "jordan@example.com"))
+        partner = db.session.scalar(select(Partner).where(Partner.user_id == jordan.id))
         trend = services.partner_trend(db.session, partner, "UTC")
         assert [o.scores[0].total for o in trend.occasions] == [8, 10, 13, 16]  # climbing past 13.5
         assert [o.label for o in trend.occasions][0] == "Intake"
+    ana = login_client(app, "ana@example.com", "tandem-coach-demo")
+    html = ana.get(f"/coach/couples/{partner.couple_id}/checkins").get_data(as_text=True)
+    assert "Jordan Lee" in html and "Casey Lee" in html and html.count('class="divergence"') == 3
 
 
 @pytest.mark.parametrize("total", range(0, 22))

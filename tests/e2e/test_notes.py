@@ -1,0 +1,48 @@
+"""In the browser: a coach marks a session completed, lands on its note, writes and signs it,
+adds an addendum; the partners see none of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from coaching import db
+from coaching.intake.models import Couple
+from coaching.scheduling.models import BookingStatus, SessionType
+from tests.e2e.test_booking import log_in
+from tests.notes_data import build_world, booking
+
+
+def test_coach_completes_a_session_writes_signs_and_amends_its_note(app, live_server, new_page, frozen_clock):
+    with app.app_context():
+        world = build_world(frozen_clock)
+        couple = db.session.get(Couple, world.couple_id)
+        joint = db.session.scalar(select(SessionType).where(SessionType.slug == "couples-session"))
+        frozen_clock.advance(hours=-1)
+        booking(world.cora_id, couple, joint, 0, BookingStatus.CONFIRMED, world.sam)
+        frozen_clock.advance(hours=1)
+
+    coach = new_page()
+    log_in(coach, live_server, world.cora.email)
+    coach.goto(live_server + "/coach")
+    assert coach.get_by_text("2 sessions need a note.").is_visible()
+    coach.goto(live_server + "/coach/calendar")
+    coach.get_by_role("button", name="Mark completed").click()
+    assert coach.get_by_role("heading", name="Joint session: new note").is_visible()
+    coach.get_by_label("Focus of the session").fill("Planning the holidays <b>together</b>\nwith both families")
+    coach.get_by_role("button", name="Save draft").click()
+    assert coach.get_by_text("Draft saved.").is_visible()
+    coach.get_by_role("button", name="Sign and lock the note").click()
+    assert coach.get_by_text("Signed. The note is now locked").is_visible()
+    assert coach.get_by_text("Planning the holidays <b>together</b>").is_visible()  # shown as text
+    coach.get_by_label("Addendum").fill("Correction: only Casey's family.")
+    coach.get_by_role("button", name="Sign and add the addendum").click()
+    assert coach.get_by_text("Correction: only Casey's family.").is_visible()
+    coach.goto(live_server + f"/coach/couples/{world.couple_id}")
+    assert coach.get_by_text("(1 addendum)").count() == 2
+
+    for partner in (world.sam, world.alex):
+        page = new_page()
+        log_in(page, live_server, partner.email)
+        for path in ("/home", f"/coach/couples/{world.couple_id}"):
+            page.goto(live_server + path)
+            assert "Planning the holidays" not in page.content()
