@@ -356,6 +356,15 @@ def couple_trend(db: Session, couple: Couple, viewer: User) -> Trend:
     return _build(names, occasions, pending)
 
 
+def trend_for_record(db: Session, couple: Couple, viewer: User) -> Trend | None:
+    """``couple_trend`` for the coach's record page: None (nothing read, nothing logged) for a
+    viewer who may not see the scores, such as a previous coach reading their own notes."""
+    try:
+        return couple_trend(db, couple, viewer)
+    except CheckinNotFound:
+        return None
+
+
 def _occasion(label: str, at: datetime | None, checkin_id: int | None, scores: tuple[Score | None, ...],
               screens: tuple[bool | None, ...]) -> Occasion:
     both = [s for s in scores if s is not None]

@@ -245,3 +245,25 @@ def test_a_second_check_in_within_a_day_is_refused_and_emails_nobody(app, world,
     with app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id))) == 2
         assert len(emails_to(world.emails["a"], "checkin_requested")) == 2
+
+
+def test_the_record_partial_shows_scores_to_the_coach_and_nothing_to_a_previous_coach(app, world):
+    from flask import render_template
+    from flask_login import login_user
+    from types import SimpleNamespace
+
+    from coaching.accounts.models import User
+    from coaching.checkins import services
+
+    with app.test_request_context():
+        couple = db.session.get(Couple, world.couple)
+        coach = db.session.scalar(select(User).where(User.email == world.emails["coach"]))
+        login_user(coach)
+        html = render_template("checkins/_record.html", rec=SimpleNamespace(couple=couple),
+                               checkin_trend=services.trend_for_record(db.session, couple, coach))
+        assert 'id="record-checkins"' in html and "Sam Rivera: <strong>8</strong>" in html and "<svg" in html
+        previous = db.session.scalar(select(User).where(User.email == world.emails["other"]))
+        assert services.trend_for_record(db.session, couple, previous) is None
+        html = render_template("checkins/_record.html", couple=couple, checkin_trend=None)
+        assert "<svg" not in html and "Sam Rivera" not in html
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "checkin_read")) == 1
