@@ -103,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(notes_bp)
     app.register_blueprint(audit_bp)
+    from coaching.checkins.views import bp as checkins_bp
+
+    app.register_blueprint(checkins_bp)
     register_security_headers(app)
 
 

@@ -201,6 +201,9 @@ class Config:
         # closer than that, clients cannot cancel online (their coach can, refunding in full).
         self.CANCEL_REFUND_HOURS = int(env.get("CANCEL_REFUND_HOURS", 48))
         self.CANCEL_LATE_REFUND_PERCENT = int(env.get("CANCEL_LATE_REFUND_PERCENT", 50))
+        # Check-ins: send one to a couple after every N completed joint sessions (0: only when
+        # the coach sends one).
+        self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

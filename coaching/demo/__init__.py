@@ -60,4 +60,7 @@ def seed(db: Session) -> list[str]:
     from coaching.notes.demo import seed_history
 
     lines += seed_history(db)  # a couple with months of sessions and notes, coached by Ana
+    from coaching.checkins.demo import seed_checkins
+
+    lines += seed_checkins(db)
     return lines

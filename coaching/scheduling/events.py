@@ -21,3 +21,5 @@ hold_released = _signals.signal("hold-released")
 booking_cancelled = _signals.signal("booking-cancelled")
 #: sender=old Booking, db=Session, now=datetime, new=Booking. The new booking replaced the old one.
 booking_rescheduled = _signals.signal("booking-rescheduled")
+#: sender=Booking, db=Session, now=datetime. A confirmed session was marked completed.
+booking_completed = _signals.signal("booking-completed")

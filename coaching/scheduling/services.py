@@ -541,6 +541,8 @@ def mark_attendance(db: Session, booking: Booking, outcome: str, now: datetime) 
         raise NotChangeable()
     try:
         _move(booking, outcome, now)
+        if outcome == "complete":
+            events.booking_completed.send(booking, db=db, now=now)
         db.commit()
     except SchedulingError:
         db.rollback()

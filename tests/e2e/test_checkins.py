@@ -1,0 +1,62 @@
+"""In Chromium: the coach sends a check-in, a partner answers it on a phone-sized screen from the
+emailed link, and both see the SVG trend (drawn within the CSP, no horizontal scrolling)."""
+
+from __future__ import annotations
+
+import re
+
+from coaching import db
+from tests.checkin_data import create_world
+from tests.conftest import PASSWORD
+from tests.smtp import text_of
+
+
+def log_in(page, base, email):
+    page.goto(base + "/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/(home|coach)"))
+
+
+def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the_trend(
+        app, live_server, new_page, smtp_server, frozen_clock):
+    with app.app_context():
+        world = create_world()
+        db.session.remove()
+    problems: list[str] = []
+
+    coach = new_page()
+    coach.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    log_in(coach, live_server, world.emails["coach"])
+    coach.goto(f"{live_server}/coach/couples/{world.couple}/checkins")
+    coach.get_by_role("button", name="Send a check-in to both partners").click()
+    assert coach.get_by_text("Check-in sent").is_visible()
+
+    [message] = smtp_server.inbox.wait_for(world.emails["a"])
+    link = re.search(r"(http://127\.0\.0\.1:\d+/checkins)\b", text_of(message)).group(1)
+
+    sam = new_page()
+    sam.set_viewport_size({"width": 390, "height": 844})
+    sam.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    log_in(sam, live_server, world.emails["a"])
+    sam.goto(link)
+    sam.get_by_role("link", name="answer now").click()
+    sam.get_by_label("Yes, I can answer privately").check()
+    sam.get_by_role("button", name="Continue").click()
+    for question, answer in (("csi1", "4"), ("csi2", "4"), ("csi3", "3"), ("csi4", "4")):
+        sam.locator(f"#q-{question}-{answer}").check()
+    for question in ("fear-never", "physical_harm-no", "threats-no", "monitoring-no", "money-no",
+                     "isolation-no", "forced_sex-no", "self_harm-no"):
+        sam.locator(f"#q-{question}").check()
+    sam.get_by_role("button", name="Send my answers").click()
+    assert sam.get_by_role("heading", name="Thank you").is_visible()
+    sam.get_by_role("button", name="Back to check-ins").click()
+    chart = sam.locator("figure.checkin-chart svg")
+    assert chart.is_visible() and chart.locator("circle").count() == 2  # intake 8, now 15
+    assert sam.evaluate("document.documentElement.scrollWidth") <= 390
+
+    coach.reload()
+    assert coach.locator("figure.checkin-chart svg polyline").count() == 2
+    assert coach.locator("g.divergence").count() == 1  # the intake: 8 and 17
+    assert not problems, problems
