@@ -234,7 +234,8 @@ def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: 
              .outerjoin(SessionType, SessionType.id == Booking.session_type_id)
              .where(SharedSummary.couple_id == couple.id)
              .options(selectinload(SharedSummary.items), selectinload(SharedSummary.reflections))
-             .order_by(Booking.starts_at.desc(), SharedSummary.id.desc()))
+             .order_by(Booking.starts_at.desc(), SharedSummary.id.desc())
+             .execution_options(populate_existing=True))  # never a stale collection from earlier in the session
     if booking_id is not None:
         query = query.where(SharedSummary.booking_id == booking_id)
     if seat is not None:
