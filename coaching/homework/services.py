@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,7 @@ __all__ = ["AlreadyShared", "CoupleShared", "HomeworkError", "InvalidText", "Not
            "add_reflection", "audience_of", "coach_booking", "publish", "set_done", "shared_for_couple"]
 
 InvalidText = rules.InvalidText
+_T = TypeVar("_T")
 
 
 class HomeworkError(Exception):
@@ -51,6 +53,15 @@ class AlreadyShared(HomeworkError):
     status = 409
 
 
+# Ids are 32-bit integers on PostgreSQL; a larger number from a URL names nothing (and must
+# not reach the database, where it would be an error rather than "not found").
+_MAX_ID = 2**31 - 1
+
+
+def _get(db: Session, model: type[_T], row_id: int) -> _T | None:
+    return db.get(model, row_id) if 0 < row_id <= _MAX_ID else None
+
+
 # --- who is who ------------------------------------------------------------------------------
 
 
@@ -70,7 +81,7 @@ def coach_booking(db: Session, user: User, booking_id: int) -> tuple[CoachProfil
     """The booking, its coach and couple, when ``user`` is that booking's coach AND the couple's
     assigned coach now (a previous coach may no longer share); else ``NotFound``."""
     coach = _coach_profile(db, user)
-    booking = db.get(Booking, booking_id) if coach is not None else None
+    booking = _get(db, Booking, booking_id) if coach is not None else None
     if coach is None or booking is None or booking.coach_id != coach.id or booking.couple_id is None:
         raise NotFound()
     couple = db.get(Couple, booking.couple_id)
@@ -137,7 +148,7 @@ def publish(db: Session, user: User, booking_id: int, *, summary: str | None, ho
 
 def _visible_summary(db: Session, user: User, summary_id: int) -> tuple[Partner, SharedSummary]:
     seat = _seat(db, user)
-    shared = db.get(SharedSummary, summary_id) if seat is not None else None
+    shared = _get(db, SharedSummary, summary_id) if seat is not None else None
     if (seat is None or shared is None or shared.couple_id != seat.couple_id
             or not rules.partner_sees_summary(shared.partner_id, seat.id)):
         raise NotFound()
@@ -146,7 +157,7 @@ def _visible_summary(db: Session, user: User, summary_id: int) -> tuple[Partner,
 
 def set_done(db: Session, user: User, item_id: int, done: bool) -> None:
     """Tick (or untick) a homework item for the partner ``user``; ``NotFound`` if they may not see it."""
-    item = db.get(HomeworkItem, item_id)
+    item = _get(db, HomeworkItem, item_id)
     if item is None:
         raise NotFound()
     seat, _shared = _visible_summary(db, user, item.summary_id)
@@ -221,8 +232,8 @@ def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: 
     When the coach is shown at least one reflection and ``audit`` is true, one
     "reflection_read" entry naming them is written to the access log and COMMITTED here.
     """
-    couple = db.scalar(select(Couple).where(Couple.id == couple_id)
-                       .options(selectinload(Couple.partners).selectinload(Partner.user)))
+    couple = None if not 0 < couple_id <= _MAX_ID else db.scalar(
+        select(Couple).where(Couple.id == couple_id).options(selectinload(Couple.partners).selectinload(Partner.user)))
     if couple is None:
         raise NotFound()
     coach = _coach_profile(db, viewer)

@@ -179,3 +179,15 @@ def test_loading_what_was_shared_takes_the_same_number_of_queries_for_one_or_man
         services.set_done(db.session, world.user("alex"), shared.items[0].id, True)
         services.add_reflection(db.session, world.user("alex"), shared.id, text="r", audience="shared")
     assert queries_for_coach_and_partner() == one
+
+
+def test_ids_beyond_the_databases_integer_range_are_not_found_rather_than_an_error(world):
+    huge = 2**40
+    with pytest.raises(services.NotFound):
+        services.publish(db.session, world.user("coach"), huge, summary="s", homework="h")
+    with pytest.raises(services.NotFound):
+        services.set_done(db.session, world.user("sam"), huge, True)
+    with pytest.raises(services.NotFound):
+        services.add_reflection(db.session, world.user("sam"), huge, text="t", audience="coach")
+    with pytest.raises(services.NotFound):
+        services.shared_for_couple(db.session, huge, world.user("coach"))
