@@ -10,7 +10,7 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from coaching import db
 from coaching.accounts.models import Role
@@ -101,6 +101,7 @@ def coaches_import(path: Path) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext  # encrypted demo rows need the app's data keys, also under the test CLI runner
 def seed_demo() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
     from coaching.demo import seed

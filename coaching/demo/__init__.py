@@ -13,6 +13,7 @@ from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.accounts.services import find_user
 from coaching.coaches.services import import_catalog, validate_catalog
+from coaching.homework.demo import seed_homework
 from coaching.intake.models import Couple, Partner
 
 CATALOG = Path(__file__).with_name("coaches.json")
@@ -57,4 +58,5 @@ def seed(db: Session) -> list[str]:
              f"  admin   {ADMIN[0]} / {ADMIN[2]}"]
     lines += [f"  coach   {c.email} / {COACH_PASSWORD}  ({c.timezone})" for c in catalog.coaches]
     lines += [f"  partner {e} / {p}  ({z})" for e, _n, z, p in PARTNERS]
+    lines += seed_homework(db)
     return lines

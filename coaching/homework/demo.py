@@ -1,0 +1,132 @@
+"""Demo data for the couple's portal: summaries, homework, ticks and reflections for Sam and Alex.
+
+Called by ``coaching.demo.seed`` (``flask seed-demo``) after the rest of the demo data. It
+uses the couple's completed sessions with their coach when there are some (the notes demo
+makes a history); otherwise it assigns the first demo coach and makes three past sessions.
+Idempotent: it does nothing once the couple has a shared summary.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching import clock
+from coaching.accounts.models import User
+from coaching.audit.services import record
+from coaching.coaches.models import CoachProfile
+from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, ReflectionAudience, SharedSummary
+from coaching.intake.models import Couple, Partner
+from coaching.matching.models import CoachAssignment
+from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
+
+DEMO_COACH = "ana@example.com"
+PORTAL_LINE = "  Sam and Alex find their coach's summaries and homework at /homework."
+
+JOINT = [
+    ("We looked at how your evenings end in the same argument about chores, and at what each of you "
+     "hears in it: Sam hears \"you don't care\", Alex hears \"you're failing\".\n"
+     "You both want the evenings back.",
+     ["Ten minutes each evening: one talks, the other only listens and sums up.",
+      "Write down one thing your partner did this week that you appreciated, and tell them."]),
+    ("A good session: you used the listening exercise twice this week, and it showed.\n"
+     "Next we start on the money conversation, slowly.",
+     ["Each of you: write three things money means to you (safety, freedom ...).",
+      "Agree on one evening for a 20-minute money talk, with a timer."]),
+]
+INDIVIDUAL = ("We talked about what makes it hard for you to raise things early, and practised saying "
+              "the first sentence.",
+              ["Notice one moment this week when you held something back, and write it down."])
+
+
+def _coach(db: Session, couple: Couple) -> CoachProfile | None:
+    if couple.coach_id is not None:
+        return db.get(CoachProfile, couple.coach_id)
+    coach = db.scalar(select(CoachProfile).join(User).where(User.email == DEMO_COACH))
+    if coach is not None:
+        couple.coach_id = coach.id
+        db.add(CoachAssignment(couple_id=couple.id, coach_id=coach.id, method="admin",
+                               reason="Demo data: assigned so that the record and homework can be tried."))
+    return coach
+
+
+def _past_sessions(db: Session, couple: Couple, coach: CoachProfile, sam: Partner) -> list[tuple[Booking, bool]]:
+    """(booking, individual) of the couple's completed sessions with ``coach``, made if none."""
+    rows = db.execute(select(Booking, SessionType.kind).join(SessionType, SessionType.id == Booking.session_type_id)
+                      .where(Booking.couple_id == couple.id, Booking.coach_id == coach.id,
+                             Booking.status == BookingStatus.COMPLETED).order_by(Booking.starts_at)).all()
+    if rows:
+        return [(b, kind == SessionKind.INDIVIDUAL) for b, kind in rows]
+    types = {t.slug: t for t in db.scalars(select(SessionType))}
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    plan = [("couples-session", 35, False), ("individual-session", 24, True), ("couples-session", 14, False)]
+    made = []
+    for slug, days_ago, individual in plan:
+        session_type = types.get(slug)
+        if session_type is None:
+            continue
+        start = now - timedelta(days=days_ago)
+        booking = Booking(coach_id=coach.id, couple_id=couple.id, session_type_id=session_type.id,
+                          booked_by_id=sam.user_id, starts_at=start,
+                          ends_at=start + timedelta(minutes=session_type.duration_min),
+                          status=BookingStatus.COMPLETED, confirmed_at=start - timedelta(days=5),
+                          ical_uid=f"demo-{uuid.uuid4()}@tandem.localhost")
+        db.add(booking)
+        made.append((booking, individual))
+    db.flush()
+    return made
+
+
+def seed_homework(db: Session) -> list[str]:
+    """Share summaries and homework with the demo couple, with ticks and reflections. Commits."""
+    sam_user = db.scalar(select(User).where(User.email == "sam@example.com"))
+    sam = db.scalar(select(Partner).where(Partner.user_id == sam_user.id)) if sam_user else None
+    if sam is None:
+        return []
+    couple = sam.couple
+    if db.scalar(select(SharedSummary.id).where(SharedSummary.couple_id == couple.id).limit(1)) is not None:
+        return [PORTAL_LINE]
+    coach = _coach(db, couple)
+    if coach is None:
+        return []
+    alex = next((p for p in couple.partners if p.id != sam.id), None)
+    joint_texts, shared = iter(JOINT), []
+    for booking, individual in _past_sessions(db, couple, coach, sam):
+        if individual and booking.booked_by_id != sam.user_id:
+            continue  # the demo only writes for Sam's own individual sessions
+        text, items = INDIVIDUAL if individual else next(joint_texts, (None, None))
+        if text is None:
+            continue
+        summary = SharedSummary(booking_id=booking.id, couple_id=couple.id, coach_id=coach.id,
+                                partner_id=sam.id if individual else None, summary=text,
+                                published_at=booking.ends_at + timedelta(hours=2),
+                                items=[HomeworkItem(position=n, text=t) for n, t in enumerate(items)])
+        db.add(summary)
+        db.flush()
+        record(db, actor=coach.user, action="publish", couple_id=couple.id, object_type="homework_summary",
+               object_id=summary.id, detail="demo data")
+        shared.append(summary)
+    joint = [s for s in shared if not s.is_individual]
+    later = timedelta(days=2)
+    if joint:
+        first = joint[0]
+        db.add(HomeworkTick(item_id=first.items[0].id, partner_id=sam.id, done_at=first.published_at + later))
+        db.add(Reflection(summary_id=first.id, partner_id=sam.id, audience=ReflectionAudience.SHARED,
+                          created_at=first.published_at + later,
+                          text="The listening exercise felt awkward the first night, then it helped."))
+        if alex is not None:
+            for item in first.items:
+                db.add(HomeworkTick(item_id=item.id, partner_id=alex.id, done_at=first.published_at + later))
+            db.add(Reflection(summary_id=first.id, partner_id=alex.id, audience=ReflectionAudience.COACH,
+                              created_at=first.published_at + later,
+                              text="For you only: I still find it hard not to defend myself straight away."))
+    for summary in shared:
+        if summary.is_individual:
+            db.add(Reflection(summary_id=summary.id, partner_id=sam.id, audience=ReflectionAudience.COACH,
+                              created_at=summary.published_at + later,
+                              text="Saying the first sentence out loud made it easier. I tried it on Tuesday."))
+    db.commit()
+    return [PORTAL_LINE] if shared else []
