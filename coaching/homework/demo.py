@@ -61,7 +61,7 @@ def _past_sessions(db: Session, couple: Couple, coach: CoachProfile, sam: Partne
     if rows:
         return [(b, kind == SessionKind.INDIVIDUAL) for b, kind in rows]
     types = {t.slug: t for t in db.scalars(select(SessionType))}
-    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    now = clock.now().replace(hour=15, minute=0, second=0, microsecond=0)  # mid-morning in the Americas
     plan = [("couples-session", 35, False), ("individual-session", 24, True), ("couples-session", 14, False)]
     made = []
     for slug, days_ago, individual in plan:
