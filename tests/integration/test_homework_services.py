@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import event, func, select, text
 
-from coaching import db
+from coaching import crypto, db
 from coaching.audit.models import AuditEvent
 from coaching.homework import services
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, SharedSummary
@@ -191,3 +192,18 @@ def test_ids_beyond_the_databases_integer_range_are_not_found_rather_than_an_err
         services.add_reflection(db.session, world.user("sam"), huge, text="t", audience="coach")
     with pytest.raises(services.NotFound):
         services.shared_for_couple(db.session, huge, world.user("coach"))
+
+
+def test_rotating_the_data_keys_keeps_summaries_homework_and_reflections_readable(app, world):
+    shared = publish(world, "joint", summary="before rotation", homework="walk before rotation")
+    services.add_reflection(db.session, world.user("alex"), shared.id, text="reflected before", audience="coach")
+    new_key, old_keys = Fernet.generate_key().decode(), app.config["DATA_KEYS"]
+    app.config["DATA_KEYS"] = f"{new_key},{old_keys}"
+    try:
+        crypto.rotate_all(db.session)
+        app.config["DATA_KEYS"] = new_key  # the old key is gone
+        view = services.shared_for_couple(db.session, world.couple_id, world.user("alex")).summaries[0]
+        assert (view.summary.summary, view.items[0][0].text, view.reflections[0].text) == (
+            "before rotation", "walk before rotation", "reflected before")
+    finally:
+        app.config["DATA_KEYS"] = old_keys
