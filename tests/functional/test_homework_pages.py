@@ -334,3 +334,21 @@ def test_html_and_script_are_shown_escaped_everywhere(app, world, browser):
 def test_malformed_or_huge_ids_are_a_404_not_a_500(app, world, browser, path):
     client = browser("coach" if path.startswith("/coach") else "sam")
     assert client.post(path, data={"csrf_token": token(client)}).status_code == 404
+
+
+def test_the_record_partial_lists_shared_summaries_reflections_and_sessions_still_to_share(app, world):
+    from flask import render_template_string
+
+    from coaching.homework import services
+
+    shared_id, _ = published(app, world, "joint", summary="Joint <b>summary</b>")
+    published(app, world, "solo_sam", summary="Sam's own")
+    with app.app_context():
+        services.add_reflection(db.session, world.user("alex"), shared_id, text="Alex for Ana", audience="coach")
+    with app.test_request_context():
+        shared = services.shared_for_couple(db.session, world.couple_id, world.user("coach"))
+        html = render_template_string('{% include "homework/_record.html" %}', shared=shared)
+    assert "Joint &lt;b&gt;summary&lt;/b&gt;" in html and "Sam&#39;s own" in html
+    assert "Individual session: shared with Sam" in html and "Alex for Ana" in html and "for the coach only" in html
+    assert f'/coach/bookings/{world.bookings["solo_alex"]}/share' in html  # completed, not yet shared
+    assert f'/coach/bookings/{world.bookings["previous"]}/share' not in html  # the previous coach's session
