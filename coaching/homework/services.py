@@ -209,6 +209,8 @@ class CoupleShared:
     viewer_seat: int | None  # the viewer's partner seat; None for the coach
     summaries: list[SummaryView] = field(default_factory=list)
     unshared: list[Booking] = field(default_factory=list)  # coach only: completed sessions without a summary
+    page: int = 1
+    has_more: bool = False  # older summaries on the next page
 
     @property
     def is_coach(self) -> bool:
@@ -219,15 +221,22 @@ class CoupleShared:
         return partner.user.name if partner is not None and partner.user is not None else "a partner"
 
 
+PAGE_SIZE = 10  # summaries per page: every text is decrypted, so a page must stay bounded
+UNSHARED_SHOWN = 20
+MAX_PAGE = 10_000
+
+
 def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: int | None = None,
-                      audit: bool = True) -> CoupleShared:
+                      page: int = 1, audit: bool = True) -> CoupleShared:
     """Everything shared with the couple that ``viewer`` may see, newest session first.
 
     The couple's assigned coach sees every summary, tick and reflection, and the completed
     sessions of theirs not yet shared (``unshared``); a partner sees summaries for the couple
     or for them, their own reflections and the other partner's shared ones. Anyone else:
     ``NotFound``. A fixed number of queries whatever the number of summaries (no N+1).
-    ``booking_id`` narrows the summaries to that session's (the coach's share page).
+    ``booking_id`` narrows the summaries to that session's (the coach's share page). Summaries
+    come ``PAGE_SIZE`` at a time (``page`` from 1; ``has_more`` says an older page exists), so the
+    time (decryption) stays bounded however long the couple's history.
 
     When the coach is shown at least one reflection and ``audit`` is true, one
     "reflection_read" entry naming them is written to the access log and COMMITTED here.
@@ -251,7 +260,9 @@ def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: 
         query = query.where(SharedSummary.booking_id == booking_id)
     if seat is not None:
         query = query.where((SharedSummary.partner_id.is_(None)) | (SharedSummary.partner_id == seat.id))
-    rows = db.execute(query).all()
+    page = min(max(page, 1), MAX_PAGE)
+    rows = db.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     item_ids = [item.id for s, _, _ in rows for item in s.items]
     ticks: dict[int, set[int]] = defaultdict(set)
     if item_ids:
@@ -259,7 +270,7 @@ def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: 
                                               .where(HomeworkTick.item_id.in_(item_ids))):
             ticks[item_id].add(partner_id)
     out = CoupleShared(couple=couple, partners={p.id: p for p in couple.partners},
-                       viewer_seat=seat.id if seat is not None else None)
+                       viewer_seat=seat.id if seat is not None else None, page=page, has_more=has_more)
     for s, starts_at, name in rows:
         reflections = [r for r in s.reflections if seat is None or rules.partner_sees_reflection(
             s.partner_id, r.partner_id, r.audience.value, seat.id)]
@@ -270,7 +281,7 @@ def shared_for_couple(db: Session, couple_id: int, viewer: User, *, booking_id: 
         shared_ids = select(SharedSummary.booking_id).where(SharedSummary.couple_id == couple.id)
         out.unshared = list(db.scalars(select(Booking).where(
             Booking.couple_id == couple.id, Booking.coach_id == coach.id, Booking.status == BookingStatus.COMPLETED,
-            Booking.id.not_in(shared_ids)).order_by(Booking.starts_at.desc())))
+            Booking.id.not_in(shared_ids)).order_by(Booking.starts_at.desc()).limit(UNSHARED_SHOWN)))
     if coach is not None:
         shown = [r.id for view in out.summaries for r in view.reflections]
         if shown and audit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from coaching import db
@@ -54,12 +54,27 @@ def share(booking_id: int):
                            audience=audience, unknown_partner=unknown_partner, completed=booking.status == BookingStatus.COMPLETED), status
 
 
+@bp.get("/coach/couples/<int:couple_id>/shared")
+@role_required(Role.COACH)
+def coach_couple(couple_id: int):
+    """Everything shared with one couple, a page of summaries at a time (the record page shows page 1)."""
+    try:
+        shared = services.shared_for_couple(db.session, couple_id, current_user, page=_page())
+    except services.NotFound:
+        abort(404)
+    return render_template("homework/coach_couple.html", shared=shared)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
 # --- partners --------------------------------------------------------------------------------
 
 
 def _portal(status: int = 200, failed: tuple[int, ReflectionForm] | None = None):  # type: ignore[no-untyped-def]
     couple = couple_of(current_user)
-    shared = services.shared_for_couple(db.session, couple.id, current_user) if couple is not None else None
+    shared = services.shared_for_couple(db.session, couple.id, current_user, page=_page()) if couple else None
     forms = {view.summary.id: ReflectionForm(prefix=f"reflect-{view.summary.id}", formdata=None,
                                              individual=view.summary.is_individual)
              for view in (shared.summaries if shared else [])}

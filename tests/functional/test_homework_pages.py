@@ -352,3 +352,56 @@ def test_the_record_partial_lists_shared_summaries_reflections_and_sessions_stil
     assert "Individual session: shared with Sam" in html and "Alex for Ana" in html and "for the coach only" in html
     assert f'/coach/bookings/{world.bookings["solo_alex"]}/share' in html  # completed, not yet shared
     assert f'/coach/bookings/{world.bookings["previous"]}/share' not in html  # the previous coach's session
+
+
+COACH_COUPLE = {"sam": 403, "alex": 403, "coach": 200, "other_coach": 404, "previous_coach": 404, "admin": 403,
+                "visitor": 302}
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_only_the_assigned_coach_opens_the_couples_shared_page(app, world, browser, who):
+    published(app, world, "joint", summary="Joint summary text")
+    response = browser(who).get(f"/coach/couples/{world.couple_id}/shared")
+    assert response.status_code == COACH_COUPLE[who]
+    if who == "coach":
+        assert "Joint summary text" in response.get_data(as_text=True)
+    unknown = browser(who).get("/coach/couples/987654/shared").status_code
+    assert unknown == (404 if who == "coach" else COACH_COUPLE[who])  # a missing couple looks like another's
+
+
+def _many_summaries(app, world, n):  # type: ignore[no-untyped-def]
+    import uuid
+    from datetime import timedelta
+
+    from coaching.homework import services
+    from coaching.scheduling.models import Booking, BookingStatus
+
+    with app.app_context():
+        joint = db.session.get(Booking, world.bookings["joint"])
+        for i in range(n):
+            start = joint.starts_at - timedelta(days=10 + i)
+            copy = Booking(coach_id=joint.coach_id, couple_id=joint.couple_id, session_type_id=joint.session_type_id,
+                           booked_by_id=joint.booked_by_id, starts_at=start, ends_at=start + timedelta(minutes=50),
+                           status=BookingStatus.COMPLETED, ical_uid=f"{uuid.uuid4()}@test")
+            db.session.add(copy)
+            db.session.commit()
+            services.publish(db.session, world.user("coach"), copy.id, summary=f"Summary number {i:02d}.",
+                             homework="h")
+
+
+def test_summaries_come_ten_to_a_page_newest_first_for_partners_and_the_coach(app, world, browser):
+    _many_summaries(app, world, 12)
+    for client, path in ((browser("alex"), "/homework"), (browser("coach"), f"/coach/couples/{world.couple_id}/shared")):
+        first = client.get(path).get_data(as_text=True)
+        assert re.findall(r"Summary number (\d\d)\.", first) == [f"{i:02d}" for i in range(10)]
+        assert "Older summaries" in first and "Newer summaries" not in first
+        second = client.get(path + "?page=2").get_data(as_text=True)
+        assert re.findall(r"Summary number (\d\d)\.", second) == ["10", "11"]
+        assert "Newer summaries" in second and "Older summaries" not in second
+
+
+@pytest.mark.parametrize("page", ["abc", "-5", "0", "99999999999999999999999"])
+def test_a_nonsense_page_number_is_never_an_error(app, world, browser, page):
+    published(app, world, "joint")
+    assert browser("sam").get(f"/homework?page={page}").status_code == 200
+    assert browser("coach").get(f"/coach/couples/{world.couple_id}/shared?page={page}").status_code == 200
