@@ -6,7 +6,8 @@ homework items, ticks by both partners and two reflections (one coach-only, one 
 For each N, after WARMUPS unmeasured runs, RUNS runs of:
 - GET /homework for partner A through the Flask test client (median, p90, SQL statements);
 - ``shared_for_couple`` for the coach (what the record page's partial needs; no audit write).
-The statement count must not grow with N (no N+1).
+Both show the newest page (PAGE_SIZE summaries). Neither the statement count nor the time may
+grow with N (no N+1; every text is decrypted, so only a bounded page is loaded).
 
 Run: ``.venv/bin/python bench/bench_homework.py`` (BENCH_RUNS, BENCH_SIZES, TANDEM_TEST_PG).
 """

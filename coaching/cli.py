@@ -101,7 +101,7 @@ def coaches_import(path: Path) -> None:
 
 
 @click.command("seed-demo")
-@with_appcontext  # encrypted demo rows need the app's data keys, also under the test CLI runner
+@with_appcontext  # the demo notes are encrypted with the app's keys
 def seed_demo() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
     from coaching.demo import seed

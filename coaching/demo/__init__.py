@@ -54,9 +54,9 @@ def seed(db: Session) -> list[str]:
         for slot, user in zip("ab", partners):
             db.add(Partner(couple_id=couple.id, slot=slot, user_id=user.id, joined_at=clock.now()))
     db.commit()
+    seed_homework(db)  # summaries, homework and reflections for Sam and Alex (coaching/homework/demo.py)
     lines = ["Demo logins (password after the slash):",
              f"  admin   {ADMIN[0]} / {ADMIN[2]}"]
     lines += [f"  coach   {c.email} / {COACH_PASSWORD}  ({c.timezone})" for c in catalog.coaches]
     lines += [f"  partner {e} / {p}  ({z})" for e, _n, z, p in PARTNERS]
-    lines += seed_homework(db)
     return lines

@@ -1,9 +1,9 @@
 """Demo data for the couple's portal: summaries, homework, ticks and reflections for Sam and Alex.
 
-Called by ``coaching.demo.seed`` (``flask seed-demo``) after the rest of the demo data. It
-uses the couple's completed sessions with their coach when there are some (the notes demo
-makes a history); otherwise it assigns the first demo coach and makes three past sessions.
-Idempotent: it does nothing once the couple has a shared summary.
+Called by ``coaching.demo.seed`` (``flask seed-demo``). It uses the couple's completed
+sessions with their coach when there are some (so it can also be called for the notes demo's
+couple, after their history is made); otherwise it assigns the first demo coach and makes
+three past sessions. Idempotent: it does nothing once the couple has a shared summary.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from coaching.matching.models import CoachAssignment
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
 
 DEMO_COACH = "ana@example.com"
-PORTAL_LINE = "  Sam and Alex find their coach's summaries and homework at /homework."
+PORTAL_LINE = "  {names} find their coach's summaries and homework at /homework."
 
 JOINT = [
     ("We looked at how your evenings end in the same argument about chores, and at what each of you "
-     "hears in it: Sam hears \"you don't care\", Alex hears \"you're failing\".\n"
+     "hears in it: {a} hears \"you don't care\", {b} hears \"you're failing\".\n"
      "You both want the evenings back.",
      ["Ten minutes each evening: one talks, the other only listens and sums up.",
       "Write down one thing your partner did this week that you appreciated, and tell them."]),
@@ -80,19 +80,26 @@ def _past_sessions(db: Session, couple: Couple, coach: CoachProfile, sam: Partne
     return made
 
 
-def seed_homework(db: Session) -> list[str]:
-    """Share summaries and homework with the demo couple, with ticks and reflections. Commits."""
-    sam_user = db.scalar(select(User).where(User.email == "sam@example.com"))
+def _first_name(partner: Partner | None) -> str:
+    user = partner.user if partner is not None else None
+    return user.name.split()[0] if user is not None and user.name.strip() else "your partner"
+
+
+def seed_homework(db: Session, partner_email: str = "sam@example.com") -> list[str]:
+    """Share summaries and homework with the couple of ``partner_email`` (by default the demo
+    couple Sam and Alex), with ticks and reflections; that partner is "Sam" below. Commits."""
+    sam_user = db.scalar(select(User).where(User.email == partner_email))
     sam = db.scalar(select(Partner).where(Partner.user_id == sam_user.id)) if sam_user else None
     if sam is None:
         return []
     couple = sam.couple
     if db.scalar(select(SharedSummary.id).where(SharedSummary.couple_id == couple.id).limit(1)) is not None:
-        return [PORTAL_LINE]
+        return []
     coach = _coach(db, couple)
     if coach is None:
         return []
     alex = next((p for p in couple.partners if p.id != sam.id), None)
+    names = {"a": _first_name(sam), "b": _first_name(alex)}
     joint_texts, shared = iter(JOINT), []
     for booking, individual in _past_sessions(db, couple, coach, sam):
         if individual and booking.booked_by_id != sam.user_id:
@@ -101,7 +108,7 @@ def seed_homework(db: Session) -> list[str]:
         if text is None:
             continue
         summary = SharedSummary(booking_id=booking.id, couple_id=couple.id, coach_id=coach.id,
-                                partner_id=sam.id if individual else None, summary=text,
+                                partner_id=sam.id if individual else None, summary=text.format(**names),
                                 published_at=booking.ends_at + timedelta(hours=2),
                                 items=[HomeworkItem(position=n, text=t) for n, t in enumerate(items)])
         db.add(summary)
@@ -129,4 +136,4 @@ def seed_homework(db: Session) -> list[str]:
                               created_at=summary.published_at + later,
                               text="Saying the first sentence out loud made it easier. I tried it on Tuesday."))
     db.commit()
-    return [PORTAL_LINE] if shared else []
+    return [PORTAL_LINE.format(names=f"{names['a']} and {names['b']}")] if shared else []
