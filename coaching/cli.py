@@ -141,6 +141,27 @@ def api_token_create(email: str, name: str) -> None:
     click.echo(create_api_token(db.session, user, name))
 
 
+keys_cli = AppGroup("keys", help="Encryption keys (TANDEM_DATA_KEYS).")
+
+
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted value (intake answers, notes, addenda, and any feature's
+    EncryptedText/EncryptedJSON columns) with the newest key, showing progress."""
+    from coaching import crypto
+
+    total = crypto.count_encrypted(db.session)
+    with click.progressbar(length=total, label="Re-encrypting", file=sys.stderr) as bar:
+        count = crypto.rotate_all(db.session, progress=bar.update)
+    click.echo(f"Re-encrypted {count} values with the newest key.")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt everything encrypted with the newest of TANDEM_DATA_KEYS."""
+    rotate_keys()
+
+
 def register(app: Flask) -> None:
     for cmd in (db_cli, create_admin, coaches_cli, seed_demo, worker, api_token_cli):
         app.cli.add_command(cmd)
+    app.cli.add_command(keys_cli)

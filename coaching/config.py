@@ -130,6 +130,10 @@ class Config:
         # Seconds another process may serve a cached public slot list (0: no cache).
         self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
+        # Notes: how long an admin's break-glass lets them read a couple's notes, and how many
+        # of a coach's most recent notes one search decrypts and scans at most.
+        self.NOTES_BREAK_GLASS_MINUTES = int(env.get("NOTES_BREAK_GLASS_MINUTES", 60))
+        self.NOTES_SEARCH_MAX_NOTES = int(env.get("NOTES_SEARCH_MAX_NOTES", 10_000))
         self.VIDEO_URL_TEMPLATE = env.get("VIDEO_URL_TEMPLATE", "https://meet.jit.si/tandem-{token}")
         # Payments: Stripe when both keys are set, else the manual (invoice) provider.
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY") or None

@@ -9,6 +9,7 @@ from coaching.coaches import models as coaches  # noqa: F401
 from coaching.homework import models as homework  # noqa: F401
 from coaching.intake import models as intake  # noqa: F401
 from coaching.matching import models as matching  # noqa: F401
+from coaching.notes import models as notes  # noqa: F401
 from coaching.notify import models as notify  # noqa: F401
 from coaching.payments import models as payments  # noqa: F401
 from coaching.scheduling import models as scheduling  # noqa: F401

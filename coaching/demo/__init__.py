@@ -59,4 +59,7 @@ def seed(db: Session) -> list[str]:
              f"  admin   {ADMIN[0]} / {ADMIN[2]}"]
     lines += [f"  coach   {c.email} / {COACH_PASSWORD}  ({c.timezone})" for c in catalog.coaches]
     lines += [f"  partner {e} / {p}  ({z})" for e, _n, z, p in PARTNERS]
+    from coaching.notes.demo import seed_history
+
+    lines += seed_history(db)  # a couple with months of sessions and notes, coached by Ana
     return lines

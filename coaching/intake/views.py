@@ -324,12 +324,11 @@ def support():
 
 @bp.cli.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every encrypted column with the newest of TANDEM_DATA_KEYS."""
-    import click
+    """Re-encrypt every encrypted column with the newest of TANDEM_DATA_KEYS (alias of
+    ``flask keys rotate``)."""
+    from coaching.cli import rotate_keys as rotate
 
-    from coaching import crypto
-
-    click.echo(f"Re-encrypted {crypto.rotate_all(db.session)} values with the newest key.")
+    rotate()
 
 
 # --- staff -----------------------------------------------------------------------------------

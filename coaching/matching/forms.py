@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
@@ -19,6 +19,10 @@ class NoneFitForm(FlaskForm):
 class RematchForm(FlaskForm):
     reason = TextAreaField("Why would you like another coach? (optional, your partner sees this)",
                            validators=[Length(max=1000)])
+    # Asked of each partner privately; the next coach reads earlier notes only if both say yes.
+    share_notes = BooleanField("Our next coach may read the notes our current coach kept "
+                               "(only if my partner agrees too; your partner does not see your answer)",
+                               default=False)
 
 
 class AssignCoachForm(FlaskForm):

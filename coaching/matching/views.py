@@ -84,6 +84,9 @@ def rematch():
         except services.MatchingError as exc:
             flash(str(exc), "error")
         else:
+            from coaching.notes.services import answer_handover
+
+            answer_handover(db.session, current_user, request.id, bool(form.share_notes.data))
             if request.resolved_at is not None:
                 flash("You both asked for another coach. Here are new proposals.", "success")
                 return redirect(url_for("matching.proposals"))

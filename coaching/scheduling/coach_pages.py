@@ -228,6 +228,8 @@ def attendance(booking_id: int):
     try:
         services.mark_attendance(db.session, booking, form.outcome.data, clock.now())
         flash("Marked.", "success")
+        if form.outcome.data == "complete" and booking.couple_id is not None:
+            return redirect(url_for("notes.session_note", booking_id=booking.id))  # write the note now
     except services.SchedulingError as exc:
         flash(str(exc), "error")
     return _back(booking.starts_at.astimezone(ZoneInfo(coach.timezone)))

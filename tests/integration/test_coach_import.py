@@ -160,7 +160,8 @@ def test_seed_demo_is_idempotent_and_its_printed_logins_work(app: Any, runner: A
     assert second.exit_code == 0, second.output
     assert {**snapshot(app), "Couple": count(app, Couple), "Partner": count(app, Partner)} == counts
     assert second.stdout == first.stdout
-    assert counts["CoachProfile"] == 3 and counts["Couple"] == 1 and counts["Partner"] == 2
+    # Sam & Alex (new, for the intake walk-through) and Jordan & Casey (months of history with Ana)
+    assert counts["CoachProfile"] == 3 and counts["Couple"] == 2 and counts["Partner"] == 4
     with app.app_context():
         zones = set(db.session.scalars(select(CoachProfile.timezone)))
         roles = set(db.session.scalars(select(User.role)))
