@@ -54,7 +54,6 @@ def seed(db: Session) -> list[str]:
         for slot, user in zip("ab", partners):
             db.add(Partner(couple_id=couple.id, slot=slot, user_id=user.id, joined_at=clock.now()))
     db.commit()
-    seed_homework(db)  # summaries, homework and reflections for Sam and Alex (coaching/homework/demo.py)
     lines = ["Demo logins (password after the slash):",
              f"  admin   {ADMIN[0]} / {ADMIN[2]}"]
     lines += [f"  coach   {c.email} / {COACH_PASSWORD}  ({c.timezone})" for c in catalog.coaches]
@@ -62,4 +61,5 @@ def seed(db: Session) -> list[str]:
     from coaching.notes.demo import seed_history
 
     lines += seed_history(db)  # a couple with months of sessions and notes, coached by Ana
+    lines += seed_homework(db)  # their summaries, homework and reflections (coaching/homework/demo.py)
     return lines

@@ -24,6 +24,9 @@ from coaching.matching.models import CoachAssignment
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
 
 DEMO_COACH = "ana@example.com"
+# Whose portal gets the demo: the notes demo's couple with months of history if it is there
+# (Jordan and Casey); otherwise Sam and Alex, who are then given Ana as their coach.
+DEMO_PARTNERS = ("jordan@example.com", "sam@example.com")
 PORTAL_LINE = "  {names} find their coach's summaries and homework at /homework."
 
 JOINT = [
@@ -85,21 +88,26 @@ def _first_name(partner: Partner | None) -> str:
     return user.name.split()[0] if user is not None and user.name.strip() else "your partner"
 
 
-def seed_homework(db: Session, partner_email: str = "sam@example.com") -> list[str]:
-    """Share summaries and homework with the couple of ``partner_email`` (by default the demo
-    couple Sam and Alex), with ticks and reflections; that partner is "Sam" below. Commits."""
+def seed_homework(db: Session, partner_email: str | None = None) -> list[str]:
+    """Share summaries and homework with the couple of ``partner_email`` (default: the first of
+    ``DEMO_PARTNERS`` who has an account), with ticks and reflections; that partner is "Sam"
+    below. Commits."""
+    if partner_email is None:
+        partner_email = next((e for e in DEMO_PARTNERS if db.scalar(select(User.id).where(User.email == e))),
+                             DEMO_PARTNERS[-1])
     sam_user = db.scalar(select(User).where(User.email == partner_email))
     sam = db.scalar(select(Partner).where(Partner.user_id == sam_user.id)) if sam_user else None
     if sam is None:
         return []
     couple = sam.couple
+    alex = next((p for p in couple.partners if p.id != sam.id), None)
+    names = {"a": _first_name(sam), "b": _first_name(alex)}
+    line = PORTAL_LINE.format(names=f"{names['a']} and {names['b']}")
     if db.scalar(select(SharedSummary.id).where(SharedSummary.couple_id == couple.id).limit(1)) is not None:
-        return []
+        return [line]
     coach = _coach(db, couple)
     if coach is None:
         return []
-    alex = next((p for p in couple.partners if p.id != sam.id), None)
-    names = {"a": _first_name(sam), "b": _first_name(alex)}
     joint_texts, shared = iter(JOINT), []
     for booking, individual in _past_sessions(db, couple, coach, sam):
         if individual and booking.booked_by_id != sam.user_id:
@@ -136,4 +144,4 @@ def seed_homework(db: Session, partner_email: str = "sam@example.com") -> list[s
                               created_at=summary.published_at + later,
                               text="Saying the first sentence out loud made it easier. I tried it on Tuesday."))
     db.commit()
-    return [PORTAL_LINE.format(names=f"{names['a']} and {names['b']}")] if shared else []
+    return [line] if shared else []
