@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from coaching.accounts.models import Role, User
 from coaching.audit.services import record
 from coaching.coaches.models import CoachProfile
+from coaching.db import immediate
 from coaching.homework import rules
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, ReflectionAudience, SharedSummary
 from coaching.intake.models import Couple, Partner
@@ -124,21 +125,25 @@ def publish(db: Session, user: User, booking_id: int, *, summary: str | None, ho
         raise NotShareable("A summary can be shared once the session is marked completed.")
     seat = audience_of(db, booking, couple)
     audience = seat.id if seat is not None else None
-    if existing_summary(db, booking.id) is not None:
-        raise AlreadyShared("A summary of this session has already been shared.")
-    shared = SharedSummary(booking_id=booking.id, couple_id=couple.id, coach_id=coach.id, partner_id=audience,
-                           summary=text, items=[HomeworkItem(position=n, text=t) for n, t in enumerate(items)])
     try:
-        db.add(shared)
-        db.flush()
-        record(db, actor=user, action="publish", couple_id=couple.id, object_type="homework_summary",
-               object_id=shared.id, detail=f"booking {booking.id}, {len(items)} homework item(s)")
-        for partner in couple.partners:
-            if partner.user is not None and rules.partner_sees_summary(audience, partner.id):
-                queue_email(db, partner.user.email, "homework_shared", name=partner.user.name, coach_name=coach.name)
-        db.commit()
+        # The write lock from the first statement (SQLite), so two publishers cannot both pass
+        # the check; on PostgreSQL the unique booking_id settles a race (IntegrityError).
+        with immediate(db):
+            if existing_summary(db, booking.id) is not None:
+                raise AlreadyShared("A summary of this session has already been shared.")
+            shared = SharedSummary(booking_id=booking.id, couple_id=couple.id, coach_id=coach.id,
+                                   partner_id=audience, summary=text,
+                                   items=[HomeworkItem(position=n, text=t) for n, t in enumerate(items)])
+            db.add(shared)
+            db.flush()
+            record(db, actor=user, action="publish", couple_id=couple.id, object_type="homework_summary",
+                   object_id=shared.id, detail=f"booking {booking.id}, {len(items)} homework item(s)")
+            for partner in couple.partners:
+                if partner.user is not None and rules.partner_sees_summary(audience, partner.id):
+                    queue_email(db, partner.user.email, "homework_shared", name=partner.user.name,
+                                coach_name=coach.name)
+            db.commit()
     except IntegrityError as exc:  # the same session shared twice at once: one wins
-        db.rollback()
         raise AlreadyShared("A summary of this session has already been shared.") from exc
     return shared
 
@@ -161,15 +166,17 @@ def set_done(db: Session, user: User, item_id: int, done: bool) -> None:
     if item is None:
         raise NotFound()
     seat, _shared = _visible_summary(db, user, item.summary_id)
-    ticked = db.scalar(select(HomeworkTick).where(HomeworkTick.item_id == item.id, HomeworkTick.partner_id == seat.id))
-    if done and ticked is None:
-        db.add(HomeworkTick(item_id=item.id, partner_id=seat.id))
-    elif not done and ticked is not None:
-        db.execute(delete(HomeworkTick).where(HomeworkTick.id == ticked.id))
     try:
-        db.commit()
-    except IntegrityError:  # ticked twice at once: it is ticked, which is what was asked
-        db.rollback()
+        with immediate(db):
+            ticked = db.scalar(select(HomeworkTick.id).where(HomeworkTick.item_id == item.id,
+                                                            HomeworkTick.partner_id == seat.id))
+            if done and ticked is None:
+                db.add(HomeworkTick(item_id=item.id, partner_id=seat.id))
+            elif not done and ticked is not None:
+                db.execute(delete(HomeworkTick).where(HomeworkTick.id == ticked))
+            db.commit()
+    except IntegrityError:  # ticked twice at once (PostgreSQL): it is ticked, which is what was asked
+        pass
 
 
 def add_reflection(db: Session, user: User, summary_id: int, *, text: str | None, audience: str | None) -> Reflection:
@@ -182,9 +189,11 @@ def add_reflection(db: Session, user: User, summary_id: int, *, text: str | None
     body = rules.clean_text(text, field="text", limit=rules.REFLECTION_MAX, label="reflection")
     if audience not in rules.reflection_choices(shared.is_individual):
         raise InvalidText("audience", "Please choose who may read your reflection.")
-    reflection = Reflection(summary_id=shared.id, partner_id=seat.id, audience=ReflectionAudience(audience), text=body)
-    db.add(reflection)
-    db.commit()
+    with immediate(db):
+        reflection = Reflection(summary_id=shared.id, partner_id=seat.id, audience=ReflectionAudience(audience),
+                                text=body)
+        db.add(reflection)
+        db.commit()
     return reflection
 
 

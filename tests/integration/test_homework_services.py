@@ -207,3 +207,30 @@ def test_rotating_the_data_keys_keeps_summaries_homework_and_reflections_readabl
             "before rotation", "walk before rotation", "reflected before")
     finally:
         app.config["DATA_KEYS"] = old_keys
+
+
+def test_two_requests_sharing_the_same_session_at_once_store_one_summary(app, world):
+    import threading
+
+    barrier, outcomes = threading.Barrier(4), []
+
+    def share(n: int) -> None:
+        with app.app_context():
+            coach = world.user("coach")
+            barrier.wait()
+            try:
+                services.publish(db.session, coach, world.bookings["joint"], summary=f"race {n}", homework="h")
+                outcomes.append("shared")
+            except services.AlreadyShared:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=share, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused", "refused", "refused", "shared"]
+    db.session.rollback()  # end this thread's read snapshot
+    assert _count(SharedSummary) == 1 and _count(AuditEvent) == 1 and _count(OutboxMessage) == 2
