@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from coaching.api.views import bp as api_bp
     from coaching.audit.views import bp as audit_bp
     from coaching.coaches.views import bp as coaches_bp
+    from coaching.homework.views import bp as homework_bp
     from coaching.intake.views import bp as intake_bp
     from coaching.matching.views import bp as matching_bp
     from coaching.notes.views import bp as notes_bp
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from coaching.security import register_security_headers
 
     for bp in (public_bp, accounts_bp, coaches_bp, admin_bp, intake_bp, scheduling_bp,
-               payments_bp, matching_bp, api_bp):
+               payments_bp, matching_bp, api_bp, homework_bp):
         app.register_blueprint(bp)
     app.register_blueprint(notes_bp)
     app.register_blueprint(audit_bp)

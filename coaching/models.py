@@ -6,6 +6,7 @@ A feature adds its tables to its own ``models.py``; nothing here needs to change
 from coaching.accounts import models as accounts  # noqa: F401
 from coaching.audit import models as audit  # noqa: F401
 from coaching.coaches import models as coaches  # noqa: F401
+from coaching.homework import models as homework  # noqa: F401
 from coaching.intake import models as intake  # noqa: F401
 from coaching.matching import models as matching  # noqa: F401
 from coaching.notes import models as notes  # noqa: F401

@@ -13,6 +13,7 @@ from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.accounts.services import find_user
 from coaching.coaches.services import import_catalog, validate_catalog
+from coaching.homework.demo import seed_homework
 from coaching.intake.models import Couple, Partner
 
 CATALOG = Path(__file__).with_name("coaches.json")
@@ -62,5 +63,6 @@ def seed(db: Session) -> list[str]:
     lines += seed_history(db)  # a couple with months of sessions and notes, coached by Ana
     from coaching.checkins.demo import seed_checkins
 
-    lines += seed_checkins(db)
+    lines += seed_checkins(db)  # their intake scores and three monthly check-ins
+    lines += seed_homework(db)  # their summaries, homework and reflections (coaching/homework/demo.py)
     return lines
