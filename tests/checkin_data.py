@@ -76,8 +76,8 @@ def client_for(app: Any, email: str) -> Any:
     return client
 
 
-def emails_to(address: str, kind: str | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.to_addr == address)
-    if kind:
-        query = query.where(OutboxMessage.kind == kind)
-    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
+def emails_to(address: str, kind: str | None = None) -> list[Any]:
+    """What was delivered to ``address`` (the outbox erases content once sent)."""
+    from tests.mail import sent_emails
+
+    return sent_emails(to=address, kind=kind)

@@ -18,6 +18,8 @@ from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
 from coaching.intake.models import Couple
+from coaching.checkins import services as checkins
+from coaching.homework import services as homework
 from coaching.notes import forms, record, search, services
 from coaching.notes import note_templates as nt
 from coaching.notes import policy
@@ -54,8 +56,12 @@ def couple_record(couple_id: int):
     except services.NotesError as exc:
         return _fail(exc)
     profile = coach_profile_of(current_user) if current_user.role == Role.COACH else None
-    return render_template("notes/record.html", rec=rec,
-                           assigned=profile is not None and rec.couple.coach_id == profile.id)
+    assigned = profile is not None and rec.couple.coach_id == profile.id
+    # The sibling features' sections: each loads in a fixed number of queries and decides for
+    # itself who may see it (a previous coach sees neither what was shared nor the scores).
+    shared = homework.shared_for_couple(db.session, rec.couple.id, current_user) if assigned else None
+    return render_template("notes/record.html", rec=rec, assigned=assigned, shared=shared,
+                           checkin_trend=checkins.trend_for_record(db.session, rec.couple, current_user))
 
 
 @bp.get("/coach/couples/<int:couple_id>/print")

@@ -54,6 +54,10 @@ def deliver_after_commit(db: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(db: Session) -> None:
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released; the rows are not
+    # committed (and SQLite's write lock is still held) until the outermost transaction is.
+    if db.in_nested_transaction():
+        return
     if db.info.pop(_DIRTY, False):
         from coaching.notify.tasks import deliver_outbox
 

@@ -21,6 +21,7 @@ from coaching import clock, create_app, db
 from coaching import config as tandem_config
 from coaching.intake.models import SafetyFlag
 from coaching.notify.models import OutboxMessage
+from tests import mail
 from tests.checkin_data import NEGATIVE, POSITIVE, add_checkin, client_for, create_world, emails_to
 from tests.conftest import csrf_token, sqlite_url
 from tests.functional import checkin_steps as steps
@@ -192,6 +193,7 @@ def try_joint_booking(client) -> tuple[int, str]:
 def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> dict[str, Any]:
     """Build a fresh database; A answers a check-in with ``a_screen``; record all B sees."""
     app = create_app(tandem_config.TestConfig(DATABASE_URL=sqlite_url(template, tmp_path), RATELIMIT_ENABLED=False))
+    mail.clear()  # each world starts with no delivered email
     with app.app_context():
         w = create_world()
     coach, a, b = (client_for(app, w.emails[k]) for k in ("coach", "a", "b"))
@@ -210,9 +212,9 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["joint-booking"] = try_joint_booking(b)
     seen["after-booking"] = crawl(b, ["/home"])
     with app.app_context():
-        seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body))
-                          for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == w.emails["b"])
-                                                      .order_by(OutboxMessage.id))]
+        seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body or ""))
+                          for m in mail.sent_emails(to=w.emails["b"])]
+        assert seen["emails"], "B received no email: the comparison would prove nothing"
         seen["flags"] = db.session.scalars(select(SafetyFlag.partner_id)).all()
         seen["a"] = w.partner_a
     db.session.remove()

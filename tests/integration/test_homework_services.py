@@ -11,6 +11,7 @@ from coaching.audit.models import AuditEvent
 from coaching.homework import services
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, SharedSummary
 from coaching.notify.models import OutboxMessage
+from tests.mail import sent_emails
 from coaching.scheduling.models import Booking, BookingStatus
 from tests.homework_data import EMAILS, build_world, publish
 
@@ -38,9 +39,9 @@ def test_summary_homework_and_reflections_are_encrypted_in_the_raw_rows(world):
 def test_a_joint_summary_is_published_to_both_partners_with_one_audit_entry(world):
     shared = publish(world, "joint", summary="About listening", homework="Walk\nTalk")
     assert shared.partner_id is None and [i.text for i in shared.items] == ["Walk", "Talk"]
-    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "homework_shared")).all()
+    mail = sent_emails(kind="homework_shared")
     assert sorted(m.to_addr for m in mail) == [EMAILS["alex"], EMAILS["sam"]]
-    assert all("About listening" not in m.text_body + m.html_body and "Walk" not in m.text_body + m.html_body
+    assert all("About listening" not in m.text_body + (m.html_body or "") and "Walk" not in m.text_body
                for m in mail)
     (entry,) = db.session.scalars(select(AuditEvent)).all()
     assert (entry.action, entry.couple_id, entry.object_id, entry.actor_role) == (
