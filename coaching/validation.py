@@ -38,8 +38,27 @@ FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 EXEMPT_PREFIXES = ("/webhooks/",)
 
 
+def at_most_regex(limit: int) -> str:
+    """A regular expression matching exactly the decimal numbers 1..``limit`` (no leading zero)."""
+    digits = str(limit)
+    parts = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, d in enumerate(digits):
+        low = "1" if i == 0 else "0"
+        if int(d) > int(low):
+            parts.append(f"{digits[:i]}[{low}-{int(d) - 1}]" + (rf"\d{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:name>``: a positive id that fits PostgreSQL's ``integer``; anything else is no match."""
+    """``<int:name>``: a positive id that fits PostgreSQL's ``integer``; anything else is no match.
+
+    The bound is in the regular expression itself, so an out-of-range id matches no rule at all
+    (a 404 for every method): a converter that refuses only in ``to_python`` lets werkzeug answer
+    405 when a GET and a POST rule share the path.
+    """
+
+    regex = at_most_regex(MAX_DATABASE_ID)
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_DATABASE_ID,
                  signed: bool = False) -> None:
