@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,98 @@ def config_overrides(server_port: int, smtp_server: Any) -> dict[str, Any]:
     return {"TANDEM_BASE_URL": f"http://127.0.0.1:{server_port}", "SMTP_URL": smtp_server.url}
 
 
+PAGE_HEADER = "X-Tandem-Test-Page"
+BLOCKING_IMPACTS = ("critical", "serious")
+_CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"')
+
+
+class PageRecorder:
+    """WSGI middleware keeping every HTML document the test's browser pages loaded, as served.
+
+    Each page opened by ``new_page`` sends ``X-Tandem-Test-Page: <n>`` with its requests; a main-frame
+    navigation (``Sec-Fetch-Dest: document``) answered with HTML is kept as (page, url, html). The
+    pages are checked with axe after the test, in a browser context of their own, so the check can
+    never interleave with what the test itself does in its pages.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.documents: list[tuple[int, str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        page = environ.get("HTTP_" + PAGE_HEADER.upper().replace("-", "_"))
+        if page is None or environ.get("HTTP_SEC_FETCH_DEST") != "document":
+            return self.app(environ, start_response)
+        seen: dict[str, str] = {}
+
+        def _start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            seen["type"] = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+            return start_response(status, headers, *args)
+
+        body = self.app(environ, _start)
+        chunks = list(body)
+        if hasattr(body, "close"):
+            body.close()
+        if seen.get("type", "").startswith("text/html"):
+            url = environ.get("PATH_INFO", "/")
+            if environ.get("QUERY_STRING"):
+                url += "?" + environ["QUERY_STRING"]
+            with self._lock:
+                self.documents.append((int(page), url, b"".join(chunks).decode("utf-8", "replace")))
+        return chunks
+
+
+def _serve(html: str) -> Callable[..., None]:
+    def handler(route: Any, request: Any) -> None:
+        route.fulfill(status=200, body=html, content_type="text/html; charset=utf-8")
+    return handler
+
+
+def axe_violations(browser: Any, base_url: str, documents: list[tuple[int, str, str]],
+                   viewports: dict[int, Any]) -> list[str]:
+    """Run axe-core on each distinct recorded document; describe every critical or serious finding."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found: list[str] = []
+    checked: set[tuple[Any, str]] = set()
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        for page_no, path, html in documents:
+            viewport = viewports.get(page_no)
+            key = (tuple(sorted(viewport.items())) if viewport else None, _CSRF_VALUE.sub(r'\1"', html))
+            if key in checked:
+                continue
+            checked.add(key)
+            url = base_url + path
+            if viewport:
+                page.set_viewport_size(viewport)
+            page.route(lambda u, url=url: u == url, _serve(html))
+            page.goto(url, wait_until="load")
+            page.unroute_all()
+            results = axe.run(page)
+            for violation in results.response["violations"]:
+                if violation["impact"] in BLOCKING_IMPACTS:
+                    targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]][:5]
+                    found.append(f"{path} ({viewport['width'] if viewport else 'default'} px): "
+                                 f"{violation['impact']} {violation['id']}: {violation['help']} -> {targets}")
+    finally:
+        context.close()
+    return found
+
+
 @pytest.fixture
-def live_server(app: Any, server_port: int) -> Iterator[str]:
-    """Serve ``app`` on loopback in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", server_port, app, threaded=True)
+def page_recorder(app: Any) -> PageRecorder:
+    return PageRecorder(app)
+
+
+@pytest.fixture
+def live_server(page_recorder: PageRecorder, server_port: int) -> Iterator[str]:
+    """Serve the app on loopback in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", server_port, page_recorder, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server_port}"
@@ -55,19 +144,31 @@ def live_server(app: Any, server_port: int) -> Iterator[str]:
 
 
 @pytest.fixture
-def new_page(browser: Any) -> Iterator[Any]:
-    """Open pages in separate browser contexts (separate cookies), e.g. one per partner."""
+def new_page(browser: Any, live_server: str, page_recorder: PageRecorder) -> Iterator[Any]:
+    """Open pages in separate browser contexts (separate cookies), e.g. one per partner.
+
+    Every page they load is checked with axe-core once the test is done: any critical or serious
+    violation fails the test (see ``PageRecorder``).
+    """
     contexts = []
+    pages: list[Any] = []
 
     def _new_page(timezone_id: str = "America/New_York") -> Any:
-        context = browser.new_context(timezone_id=timezone_id, locale="en-US")
+        context = browser.new_context(timezone_id=timezone_id, locale="en-US",
+                                      extra_http_headers={PAGE_HEADER: str(len(pages))})
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        pages.append(context.new_page())
+        return pages[-1]
 
     yield _new_page
+    viewports = {number: page.viewport_size for number, page in enumerate(pages)}
     for context in contexts:
         context.close()
+    found = axe_violations(browser, live_server, page_recorder.documents, viewports)
+    assert page_recorder.documents or not pages, "the browser loaded no page from the app"
+    if found:
+        pytest.fail("axe-core found critical or serious violations:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture

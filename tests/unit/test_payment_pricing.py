@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -50,3 +51,10 @@ def test_revenue_chart_is_an_svg_with_a_bar_per_month_and_no_script():
     svg = revenue_svg([("2026-01", 1000), ("2026-02", 0), ("2026-03", 2500)])
     assert svg.startswith("<svg") and svg.count("<rect") == 3 and "<script" not in svg
     assert 'height="0"' in svg and "2026-03: 25.00 USD" in svg
+
+
+def test_revenue_chart_labels_months_by_short_name_with_the_year_under_the_first_bar_and_january():
+    svg = revenue_svg([("2025-12", 1000), ("2026-01", 0), ("2026-02", 2500)])
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert labels == ["Dec", "\u201925", "Jan", "\u201926", "Feb"]
+    assert 'viewBox="0 0 360 200"' in svg and 'font-size="12"' in svg
