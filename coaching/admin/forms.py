@@ -21,3 +21,17 @@ class CreateCoachForm(FlaskForm):
     def validate_timezone(self, field: SelectField) -> None:
         if not is_valid_zone(field.data or ""):
             raise ValidationError("Choose a time zone from the list.")
+
+
+class OwnZoneForm(FlaskForm):
+    """The admin's own time zone: every time on the admin pages is shown in it."""
+
+    timezone = SelectField("Your time zone", validate_choice=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if not is_valid_zone(field.data or ""):
+            raise ValidationError("Choose a time zone from the list.")

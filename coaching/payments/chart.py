@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from coaching.payments.pricing import format_amount
+
 __pure__ = True
 
 WIDTH, HEIGHT, PAD, LABEL = 640, 240, 28, 20
@@ -18,7 +20,7 @@ def revenue_svg(months: list[tuple[str, int]], currency: str = "usd") -> str:
         height = round((HEIGHT - 2 * PAD - LABEL) * max(cents, 0) / top)
         x = round(PAD + i * slot + slot * 0.15)
         y = HEIGHT - PAD - LABEL - height
-        amount = f"{cents / 100:,.2f} {currency.upper()}"
+        amount = format_amount(cents, currency)
         bars.append(
             f'<g><title>{escape(label)}: {escape(amount)}</title>'
             f'<rect class="bar" fill="#3d5a80" x="{x}" y="{y}" width="{round(slot * 0.7)}" height="{height}"></rect>'
@@ -28,7 +30,7 @@ def revenue_svg(months: list[tuple[str, int]], currency: str = "usd") -> str:
     total = sum(c for _, c in months)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="Net revenue by month, total {total / 100:,.2f} {escape(currency.upper())}" '
+        f'aria-label="Net revenue by month, total {escape(format_amount(total, currency))}" '
         f'class="revenue-chart">'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD - LABEL}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD - LABEL}" '
         f'stroke="currentColor"></line>{"".join(bars)}</svg>'
