@@ -116,6 +116,9 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
+        # Without SMTP_URL, emails go to the log and each is also written here as an .eml file
+        # (with its .ics and other attachments beside it). Empty: log only. Off by default in production.
+        self.MAIL_DIR = env.get("MAIL_DIR", "" if production else str(INSTANCE / "mail")) or None
         self.TANDEM_BASE_URL = env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         # Tasks: "inline" runs Huey tasks in the calling process (development),
         # "sqlite" and "redis" queue them for `flask worker`.
@@ -239,6 +242,7 @@ class TestConfig(Config):
         self.TASKS_MODE = "inline"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SMTP_URL = "memory://"  # sent emails kept in memory for tests (tests/mail.py)
+        self.MAIL_DIR = None  # a test that wants .eml files sets its own folder
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
         for key, value in overrides.items():
