@@ -118,6 +118,9 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
         # Without SMTP_URL, emails go to the log and each is also written here as an .eml file
         # (with its .ics and other attachments beside it). Empty: log only. Off by default in production.
+        # Accept addresses at the reserved .test domain (alice@example.test) on forms: on in
+        # development, so demo and local accounts can use them; off in production.
+        self.ACCEPT_TEST_EMAIL_DOMAINS = _bool(env.get("ACCEPT_TEST_EMAIL_DOMAINS"), default=not production)
         self.MAIL_DIR = env.get("MAIL_DIR", "" if production else str(INSTANCE / "mail")) or None
         self.TANDEM_BASE_URL = env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         # Tasks: "inline" runs Huey tasks in the calling process (development),
