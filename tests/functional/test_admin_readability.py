@@ -73,3 +73,17 @@ def test_an_admin_sees_times_in_the_zone_they_choose(app, client, paid, admin):
     page = client.get("/admin/payments").get_data(as_text=True)
     assert "Mon 02 Nov 2026, 09:00 CST" in page and "15:00 UTC" not in page
     assert "Mon 02 Nov 2026, 09:00 CST" in client.get(f"/admin/payments/{paid.id}").get_data(as_text=True)
+
+
+def test_the_safety_queue_and_flag_name_the_couple(app, create_user):
+    from tests.functional import intake_steps as steps
+
+    partner = steps.logged_in(app, create_user(name="Robin Hart"))
+    steps.start(partner)
+    steps.answer_screen(partner, steps.POSITIVE)
+    staff = steps.logged_in(app, create_user(role=Role.ADMIN))
+    queue = staff.get("/admin/safety").get_data(as_text=True)
+    found = re.search(r'/admin/safety/(\d+)".*?>Robin Hart \(Couple #(\d+)\)</a>', queue, flags=re.S)
+    assert found, queue
+    flag_page = staff.get(f"/admin/safety/{found.group(1)}").get_data(as_text=True)
+    assert f"Robin Hart (Couple #{found.group(2)}) ·" in flag_page
