@@ -322,7 +322,7 @@ def world_factory(sqlite_template, tmp_path):
 
 def open_joint(coach: Any, couple_id: int, **data: str) -> Any:
     page = f"/coach/couples/{couple_id}/joint"
-    return coach.post(f"{page}/open-joint", data={"csrf_token": csrf_token(coach, page), **data})
+    return coach.post(f"/coach/couples/{couple_id}/open-joint", data={"csrf_token": csrf_token(coach, page), **data})
 
 
 def couple_id(world: World) -> int:
