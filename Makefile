@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test test-fast bench worker migrate clean
+.PHONY: run test test-fast bench worker migrate clean reset-demo
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ run: $(VENV)/.installed-run
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## reset-demo: empty the database (any DATABASE_URL), load the demo data again, forget saved emails
+reset-demo: $(VENV)/.installed-run
+	$(BIN)/flask db downgrade base
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	rm -rf instance/mail
 
 ## test: install what the tests need (Chromium included) and run the whole suite
 test: $(VENV)/.installed-test

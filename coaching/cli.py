@@ -59,14 +59,19 @@ def db_check() -> None:
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator")
+@click.option("--timezone", default="UTC", help="IANA zone the admin pages show times in, e.g. America/Chicago.")
 @click.password_option(prompt="Password (leave empty to generate one)", default="", show_default=False)
-def create_admin(email: str, name: str, password: str) -> None:
+def create_admin(email: str, name: str, password: str, timezone: str) -> None:
     """Create an admin account (or confirm it exists)."""
     from coaching.accounts.services import AccountError, create_staff
 
     try:
+        from coaching.timezones import is_valid_zone
+
+        if not is_valid_zone(timezone):
+            raise AccountError(f"{timezone} is not a time zone name (try America/Chicago).")
         user, generated = create_staff(db.session, email=email, name=name, role=Role.ADMIN,
-                                       password=password or None)
+                                       password=password or None, timezone=timezone)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Admin {user.email} ready." + (f" Password: {generated}" if generated else ""))

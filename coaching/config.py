@@ -116,6 +116,12 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
+        # Without SMTP_URL, emails go to the log and each is also written here as an .eml file
+        # (with its .ics and other attachments beside it). Empty: log only. Off by default in production.
+        # Accept addresses at the reserved .test domain (alice@example.test) on forms: on in
+        # development, so demo and local accounts can use them; off in production.
+        self.ACCEPT_TEST_EMAIL_DOMAINS = _bool(env.get("ACCEPT_TEST_EMAIL_DOMAINS"), default=not production)
+        self.MAIL_DIR = env.get("MAIL_DIR", "" if production else str(INSTANCE / "mail")) or None
         self.TANDEM_BASE_URL = env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         # Tasks: "inline" runs Huey tasks in the calling process (development),
         # "sqlite" and "redis" queue them for `flask worker`.
@@ -239,6 +245,7 @@ class TestConfig(Config):
         self.TASKS_MODE = "inline"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SMTP_URL = "memory://"  # sent emails kept in memory for tests (tests/mail.py)
+        self.MAIL_DIR = None  # a test that wants .eml files sets its own folder
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
         for key, value in overrides.items():

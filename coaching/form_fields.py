@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wtforms import SelectMultipleField
+from flask import current_app
+from wtforms import Form, SelectMultipleField
+from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -19,3 +22,13 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class EmailAddress(Email):
+    """WTForms' ``Email``, also accepting ``.test`` addresses when ``ACCEPT_TEST_EMAIL_DOMAINS`` is on
+    (development; email-validator's own ``test_environment`` switch, read per request)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        allow = bool(current_app.config.get("ACCEPT_TEST_EMAIL_DOMAINS"))
+        Email(message=self.message, granular_message=self.granular_message,
+              test_environment=True if allow else None)(form, field)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from coaching.accounts.models import Role
 from coaching.accounts.forms import EmptyForm
+from coaching.payments.pricing import format_amount
 
 
 def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -23,16 +24,16 @@ def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%a %
 
 
 def money(cents: int, currency: str = "usd") -> str:
+    """A price as a client reads it: "Free" when nothing is charged. Totals and ledgers use ``amount``."""
     if cents == 0:
         return "Free"
-    symbol = {"usd": "$", "eur": "€", "gbp": "£", "aud": "A$", "cad": "C$"}.get(currency.lower())
-    amount = f"{cents // 100:,}.{cents % 100:02d}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+    return format_amount(cents, currency)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["amount"] = format_amount  # money as money: $0.00, never "Free"
     app.jinja_env.globals["Role"] = Role
 
     @app.context_processor

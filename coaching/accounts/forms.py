@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from coaching.form_fields import EmailAddress
 from coaching.timezones import is_valid_zone, zone_choices
 
 PASSWORD_RULES = [DataRequired(), Length(min=10, max=256, message="Use 10 to 256 characters.")]
@@ -18,7 +19,7 @@ def _zone(form: FlaskForm, field: SelectField) -> None:
 
 class RegisterForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
     password = PasswordField("Password", validators=PASSWORD_RULES,
                              description="At least 10 characters.")
     timezone = SelectField("Your time zone", validators=[_zone], validate_choice=False,
@@ -36,7 +37,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):

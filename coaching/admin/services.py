@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching.accounts.models import Role
+from coaching.accounts.models import Role, User
 from coaching.accounts.services import create_staff
 from coaching.coaches.models import CoachProfile
 
@@ -19,3 +19,9 @@ def create_coach(db: Session, *, email: str, name: str, timezone: str) -> tuple[
         db.add(profile)
         db.commit()
     return profile, password
+
+
+def set_own_timezone(db: Session, user: User, zone: str) -> None:
+    """Show ``user`` every time in ``zone`` (an IANA name the form has checked)."""
+    user.timezone = zone
+    db.commit()

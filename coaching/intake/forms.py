@@ -6,9 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, \
     TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from coaching.accounts.forms import PASSWORD_RULES, _zone
+from coaching.form_fields import EmailAddress
 from coaching.timezones import zone_choices
 
 
@@ -26,7 +27,7 @@ class ConsentForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Your partner's email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Your partner's email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
 
 
 class JoinRegisterForm(FlaskForm):

@@ -43,8 +43,11 @@ def _format(q: qn.Question, value: Any) -> str:
         return ", ".join(f"{i}. {label}" for i, label in enumerate(labels, 1)) if q.kind == "ranked" \
             else ", ".join(labels)
     if q.kind == "grid":
+        # Monday..Sunday, whatever order the stored JSON came back in (PostgreSQL sorts keys).
+        order = {d: i for i, d in enumerate(qn.DAYS)}
+        days = sorted(value.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
         return "; ".join(f"{qn.DAY_NAMES.get(d, d)} " + ", ".join(f"{a}-{b}" for a, b in ranges)
-                         for d, ranges in value.items())
+                         for d, ranges in days)
     return str(value)
 
 

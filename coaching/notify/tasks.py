@@ -17,7 +17,7 @@ def deliver_now() -> int:
     cfg = current_app.config
     return deliver_due(
         db.get_engine(),
-        transport_for(cfg["SMTP_URL"]),
+        transport_for(cfg["SMTP_URL"], cfg.get("MAIL_DIR")),
         cfg["MAIL_FROM"],
         clock.now(),
         max_attempts=cfg["OUTBOX_MAX_ATTEMPTS"],

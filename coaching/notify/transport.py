@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
+import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from coaching import clock
 from coaching.notify.models import OutboxMessage
 
 log = logging.getLogger("tandem.mail")
@@ -48,14 +52,41 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
 
 
 class LogTransport:
-    """Writes each message to the log: the embedded default, so links can be clicked."""
+    """Writes each message to the log: the embedded default, so links can be clicked.
+
+    With ``mail_dir``, each message is also saved there whole, as ``<time>-<to>-<id>.eml``
+    (any mail program opens it), and each attachment beside it as ``<same stem>-<filename>``,
+    so the ``.ics`` invitations can be opened too.
+    """
+
+    def __init__(self, mail_dir: str | Path | None = None) -> None:
+        self.mail_dir = Path(mail_dir) if mail_dir else None
 
     def send(self, message: EmailMessage) -> None:
         body = message.get_body(preferencelist=("plain",))
         text = body.get_content() if body is not None else ""
+        saved = self._save(message) if self.mail_dir is not None else None
         log.warning(
-            "EMAIL to=%s subject=%r\n%s", message["To"], message["Subject"], text
+            "EMAIL to=%s subject=%r%s\n%s", message["To"], message["Subject"],
+            f" saved={saved}" if saved else "", text
         )
+
+    def _save(self, message: EmailMessage) -> Path:
+        assert self.mail_dir is not None
+        self.mail_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        to = _safe_name(str(message["To"] or "nobody"))[:60]
+        stem = f"{clock.now():%Y%m%dT%H%M%SZ}-{to}-{uuid.uuid4().hex[:8]}"
+        path = self.mail_dir / f"{stem}.eml"
+        path.write_bytes(message.as_bytes())
+        for part in message.iter_attachments():
+            content = part.get_payload(decode=True) or b""
+            (self.mail_dir / f"{stem}-{_safe_name(part.get_filename() or 'attachment')}").write_bytes(content)
+        return path
+
+
+def _safe_name(text: str) -> str:
+    """Letters, digits, dot, dash and underscore only: a file name that cannot leave the folder."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "file"
 
 
 class SMTPTransport:
@@ -110,7 +141,8 @@ class MemoryTransport:
 memory_transport = MemoryTransport()
 
 
-def transport_for(smtp_url: str | None) -> Transport:
+def transport_for(smtp_url: str | None, mail_dir: str | None = None) -> Transport:
+    """SMTP, memory (tests) or the log; the log also saves each message under ``mail_dir`` if given."""
     if smtp_url == "memory://":
         return memory_transport
-    return SMTPTransport(smtp_url) if smtp_url else LogTransport()
+    return SMTPTransport(smtp_url) if smtp_url else LogTransport(mail_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from coaching.payments.pricing import format_amount
+
 __pure__ = True
 
 # Drawn at a phone's width: on a 390 px screen one SVG unit is about one CSS pixel, so the 12-unit axis
@@ -29,7 +31,7 @@ def revenue_svg(months: list[tuple[str, int]], currency: str = "usd") -> str:
     for i, (label, cents) in enumerate(months):
         height = round((base - PAD) * max(cents, 0) / top)
         x = round(PAD + i * slot + slot * 0.15)
-        amount = f"{cents / 100:,.2f} {currency.upper()}"
+        amount = format_amount(cents, currency)
         month, year = _axis_label(label, i == 0)
         middle = round(PAD + i * slot + slot / 2)
         year_text = (f'<text x="{middle}" y="{base + 2 * FONT + 4}" text-anchor="middle" '
@@ -44,7 +46,7 @@ def revenue_svg(months: list[tuple[str, int]], currency: str = "usd") -> str:
     total = sum(c for _, c in months)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="Net revenue by month, total {total / 100:,.2f} {escape(currency.upper())}" '
+        f'aria-label="Net revenue by month, total {escape(format_amount(total, currency))}" '
         f'class="revenue-chart">'
         f'<line x1="{PAD}" y1="{base}" x2="{WIDTH - PAD}" y2="{base}" '
         f'stroke="currentColor"></line>{"".join(bars)}</svg>'

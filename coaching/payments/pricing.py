@@ -8,6 +8,18 @@ from datetime import datetime
 __pure__ = True
 
 
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "aud": "A$", "cad": "C$"}
+
+
+def format_amount(cents: int, currency: str = "usd") -> str:
+    """An amount of money as people read it: ``$1,250.00``, ``$0.00``, ``−$5.00``, ``12.00 CHF``."""
+    sign = "−" if cents < 0 else ""
+    cents = abs(int(cents))
+    amount = f"{cents // 100:,}.{cents % 100:02d}"
+    symbol = SYMBOLS.get(currency.lower())
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency.upper()}"
+
+
 def package_price(unit_cents: int, sessions: int, discount_percent: int) -> int:
     """Price of ``sessions`` sessions at ``unit_cents`` less ``discount_percent``, rounded half up."""
     if unit_cents < 0 or sessions < 1 or not 0 <= discount_percent <= 100:

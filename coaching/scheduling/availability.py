@@ -53,8 +53,13 @@ def save_weekly_hours(db: Session, coach: CoachProfile, timezone: str, by_day: d
 
 
 def add_override(db: Session, coach: CoachProfile, on_date: date, start: time | None, end: time | None,
-                 closed: bool) -> None:
-    """Set the hours of one date (replacing earlier ones for it), or close it. Raise ``AvailabilityInvalid``."""
+                 closed: bool, *, today: date) -> None:
+    """Set the hours of one date (replacing earlier ones for it), or close it. Raise ``AvailabilityInvalid``.
+
+    ``today`` is the coach's local date: a date before it is in the past and is refused.
+    """
+    if on_date < today:
+        raise AvailabilityInvalid({"on_date": f"{on_date:%d %B %Y} is in the past. Choose today or a later date."})
     if not closed:
         if start is None or end is None:
             raise AvailabilityInvalid({"start": "Give both times, or tick closed."})

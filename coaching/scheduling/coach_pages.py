@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coaching import clock, db
-from coaching.accounts.models import Role
+from coaching.accounts.models import Role, User
 from coaching.intake.models import Couple
 from coaching.intake import safety
 from coaching.scheduling import availability, openings, services
@@ -68,7 +68,8 @@ def overrides():
     if form.validate_on_submit():
         try:
             availability.add_override(db.session, coach, form.on_date.data, form.start.data, form.end.data,
-                                      form.closed.data)
+                                      form.closed.data,
+                                      today=clock.now().astimezone(ZoneInfo(coach.timezone)).date())
         except availability.AvailabilityInvalid as exc:
             db.session.rollback()
             _form_errors(form, exc)
@@ -156,8 +157,10 @@ def calendar():
     couples = {c.id: c for c in db.session.scalars(select(Couple).where(
         Couple.id.in_({b.couple_id for b in bookings if b.couple_id})))}
     types = {t.id: t for t in db.session.scalars(select(SessionType))}
+    bookers = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({b.booked_by_id for b in bookings if b.couple_id and b.booked_by_id})))}
     return render_template("scheduling/coach_calendar.html", coach=coach, days=days, off=off, couples=couples,
-                           types=types, monday=monday, now=clock.now(), block_form=BlockForm(prefix="block"),
+                           types=types, bookers=bookers, monday=monday, now=clock.now(), block_form=BlockForm(prefix="block"),
                            cancel_form=CancelForm(prefix="cancel"), attendance_form=AttendanceForm(prefix="att"),
                            prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7))
 

@@ -476,8 +476,10 @@ def reschedule_booking(db: Session, booking: Booking, *, new_start: datetime, no
                        by_user: User | None = None, by_coach: bool = False) -> Booking:
     """Move a confirmed booking to ``new_start``, atomically: the new booking (same UID, next
     SEQUENCE, same payment chain) exists exactly when the old one gave way. Commit; return the new one.
-    Raises NotChangeable, TooLate, NotASlot or SlotTaken."""
+    Raises NotChangeable, TooLate, NotASlot (also for the time it already has) or SlotTaken."""
     new_start = _utc_start(new_start)
+    if new_start == booking.starts_at:
+        raise NotASlot("Your appointment is already at that time. Please choose a different time.")
     session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
     coach = db.get(CoachProfile, booking.coach_id)
     if session_type is None or coach is None:

@@ -195,6 +195,7 @@ def manage(token: str):
         now = clock.now()
         found_slots = services.free_slots(db.session, found.coach_id, session_type, now, now + timedelta(days=DAYS_SHOWN),
                                           now, exclude_booking_id=found.id)
+        found_slots = [slot for slot in found_slots if slot[0] != found.starts_at]  # not the time it already has
     _shared, by_day = grouped_slots(found_slots, zone, None)
     return render_template("scheduling/manage.html", booking=found, session_type=session_type, zone=zone,
                            by_day=by_day, cancel_form=cancel_form, slot_form=slot_form, token=token), status

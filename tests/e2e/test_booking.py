@@ -38,5 +38,6 @@ def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server
     coach_page.get_by_role("link", name="Your week").click()
     day = coach_page.get_by_role("region", name="Wednesday 04 November")
     assert day.get_by_text("09:00 GMT-09:20 GMT").is_visible()
-    assert day.get_by_text("Robin").is_visible()
+    assert day.get_by_role("link", name="Robin & Sam").is_visible()  # to the couple's record
+    assert day.get_by_text("Booked by Robin").is_visible()
     assert coach_id

@@ -50,7 +50,7 @@ def test_month_labels_end_with_the_given_month_across_a_year():
 def test_revenue_chart_is_an_svg_with_a_bar_per_month_and_no_script():
     svg = revenue_svg([("2026-01", 1000), ("2026-02", 0), ("2026-03", 2500)])
     assert svg.startswith("<svg") and svg.count("<rect") == 3 and "<script" not in svg
-    assert 'height="0"' in svg and "2026-03: 25.00 USD" in svg
+    assert 'height="0"' in svg and "2026-03: $25.00" in svg
 
 
 def test_revenue_chart_labels_months_by_short_name_with_the_year_under_the_first_bar_and_january():
