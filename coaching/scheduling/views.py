@@ -39,16 +39,18 @@ def _from_date(zone: str) -> date:
     return max(today, parse_date_or(request.args.get("from"), today))
 
 
-def grouped_slots(found: list[tuple[datetime, datetime]], zone: str, couple) -> tuple[list, OrderedDict]:  # type: ignore[no-untyped-def]
-    """(slots that suit both partners, {local date: [(start, end, suits_both)]}) in ``zone``."""
+def grouped_slots(found: list[tuple[datetime, datetime]], zone: str, couple) -> tuple[OrderedDict, OrderedDict]:  # type: ignore[no-untyped-def]
+    """({local date: [(start, end)] that suit both partners}, {local date: [(start, end, suits_both)]}) in ``zone``."""
     partners = services.couple_free_times(couple)
     tz = ZoneInfo(zone)
-    shared, by_day = [], OrderedDict()
+    shared: OrderedDict = OrderedDict()
+    by_day: OrderedDict = OrderedDict()
     for slot in found:
         suits = both_free(slot, partners)
-        by_day.setdefault(slot[0].astimezone(tz).date(), []).append((slot[0], slot[1], suits))
+        day = slot[0].astimezone(tz).date()
+        by_day.setdefault(day, []).append((slot[0], slot[1], suits))
         if suits:
-            shared.append(slot)
+            shared.setdefault(day, []).append(slot)
     return shared, by_day
 
 

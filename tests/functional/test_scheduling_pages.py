@@ -147,3 +147,19 @@ def test_override_and_time_off_editors_validate(app, coach_id):
     bad = client.post("/coach/time-off", data={"csrf_token": csrf_token(client, "/coach/time-off"),
                                                "start_date": "2026-11-20", "end_date": "2026-11-19"})
     assert bad.status_code == 422 and "must not be before" in bad.get_data(as_text=True)
+
+
+def test_times_that_suit_both_are_grouped_under_a_visible_date_heading_for_each_day(app, client, frozen_clock):
+    with app.app_context():
+        st = create_session_type("consultation")
+        coach = create_coach(session_types=[st])
+        create_couple("ana@example.com", "ben@example.com",
+                      free_times=({"tue": [["09:00", "12:00"]], "thu": [["09:00", "11:00"]]},
+                                  {"tue": [["14:00", "18:00"]], "thu": [["14:00", "18:00"]]}))
+    login(client, "ana@example.com")
+    page = client.get(f"/book/{coach.id}/consultation").get_data(as_text=True)
+    shared = page.split("Times that suit you both")[1].split("All free times")[0]
+    headings = re.findall(r"<h3[^>]*>([^<]+)</h3>", shared)
+    assert headings[:2] == ["Tuesday 03 November", "Thursday 05 November"]
+    tuesday = shared.split("Tuesday 03 November")[1].split("Thursday 05 November")[0]
+    assert re.findall(r">\s*(\d\d:\d\d)[^<]*★", tuesday) == ["09:00", "10:00", "11:00"]
