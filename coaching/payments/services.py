@@ -220,3 +220,26 @@ def send_receipt(db: Session, payment: Payment) -> None:
     payer = db.get(User, payment.payer_id) if payment.payer_id else None
     if payer is not None:
         queue_email(db, payer.email, "receipt", user=payer, payment=payment)
+
+
+SHOWN_TO_CLIENT = (PaymentStatus.INVOICED, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED,
+                   PaymentStatus.REFUNDED)
+
+
+def payments_seen_by(db: Session, couple_id: int, viewer_id: int, limit: int = 20) -> list[Payment]:
+    """The couple's invoices and receipts the partner ``viewer_id`` may see, newest first: those
+    for joint sessions, for their own individual sessions (``visible_booking``'s rule), and what
+    they paid themselves without a booking (packages)."""
+    from sqlalchemy import and_, or_
+
+    from coaching.scheduling.models import SessionKind
+
+    return list(db.scalars(
+        select(Payment).outerjoin(Booking, Booking.id == Payment.booking_id)
+        .outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
+            Payment.couple_id == couple_id, Payment.status.in_(SHOWN_TO_CLIENT),
+            or_(and_(Payment.booking_id.is_(None), Payment.payer_id == viewer_id),
+                and_(Payment.booking_id.is_not(None),
+                     or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,
+                         Booking.booked_by_id == viewer_id))))
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)))

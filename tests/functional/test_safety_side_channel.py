@@ -283,6 +283,8 @@ def welcome_calls_done(world: World) -> Any:
     completed. Returns Ana's client."""
     ana = world.ana
     assert book(world.a, f"/book/{ana}/welcome").status_code == 302
+    assert "Your welcome call is booked for" in world.a.get("/home").get_data(as_text=True)
+    assert "Your welcome call is booked for" not in world.b.get("/home").get_data(as_text=True)
     assert book(world.b, f"/book/{ana}/welcome").status_code == 302
     with world.app.app_context():
         calls = db.session.scalars(select(Booking).order_by(Booking.starts_at)).all()
@@ -346,6 +348,7 @@ def test_the_coach_opens_joint_sessions_after_both_welcome_calls_and_both_partne
         home = client.get("/home").get_data(as_text=True)
         assert "Your coach has opened joint sessions" in home and f"/book/{ana}/consultation" in home
     assert book(a, f"/book/{ana}/consultation").status_code == 302
+    assert "Your consultation together is booked for" in a.get("/home").get_data(as_text=True)
     assert book(b, f"/book/{ana}/consultation").status_code == 302
     with world.app.app_context():
         consultation = db.session.scalar(select(SessionType.id).where(SessionType.slug == "consultation"))
