@@ -243,3 +243,47 @@ def payments_seen_by(db: Session, couple_id: int, viewer_id: int, limit: int = 2
                      or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,
                          Booking.booked_by_id == viewer_id))))
         .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling a booking now would do, by the same rules as ``receivers.on_booking_cancelled``."""
+
+    refund_cents: int = 0          # money that would come back
+    currency: str = "usd"
+    credit_back: bool = False      # the package credit would be returned
+    credit_kept: bool = False      # a package credit was used and would not come back (late)
+    invoice_voided: bool = False   # an unpaid invoice would be cancelled
+    invoice_due_cents: int = 0     # an unpaid invoice would stay due for this much (late)
+    late: bool = False             # after the full-refund cutoff
+    cutoff: datetime | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.refund_cents or self.credit_back or self.credit_kept or self.invoice_voided
+                    or self.invoice_due_cents)
+
+
+def cancellation_preview(db: Session, booking: Booking, now: datetime) -> CancellationPreview:
+    """What a client's cancellation of ``booking`` at ``now`` would refund or return (nothing is stored)."""
+    from coaching.payments.policy import cancellation_refund
+    from coaching.payments.states import MONEY_RECEIVED
+
+    policy = refund_policy(db)
+    full = policy.within_full_refund(booking.starts_at, now)
+    used = credits.credit_used_for(db, booking.id) is not None
+    refund, due, voided, currency = 0, 0, False, "usd"
+    for payment in db.scalars(select(Payment).where(Payment.booking_id == booking.id)).all():
+        currency = payment.currency
+        if payment.status == PaymentStatus.INVOICED:
+            if full:
+                voided = True
+            else:
+                due += payment.amount_cents - cancellation_refund(
+                    payment.amount_cents, 0, starts_at=booking.starts_at, cancelled_at=now, policy=policy)
+        elif payment.status in MONEY_RECEIVED:
+            refund += cancellation_refund(payment.amount_cents, payment.refunded_cents, starts_at=booking.starts_at,
+                                          cancelled_at=now, policy=policy)
+    return CancellationPreview(refund_cents=refund, currency=currency, credit_back=used and full,
+                               credit_kept=used and not full, invoice_voided=voided, invoice_due_cents=due,
+                               late=not full, cutoff=policy.cutoff(booking.starts_at))

@@ -144,6 +144,15 @@ def booking(booking_id: int):
                            session_type=db.session.get(SessionType, found.session_type_id))
 
 
+def _cancellation_outcome(found: Booking):  # type: ignore[no-untyped-def]
+    """What cancelling now would refund or return (payments' policy); None without payments."""
+    try:
+        from coaching.payments.services import cancellation_preview
+    except ImportError:  # pragma: no cover - payments is part of the app
+        return None
+    return cancellation_preview(db.session, found, clock.now())
+
+
 # --- single-use links from the emails --------------------------------------------------------
 
 
@@ -172,6 +181,10 @@ def manage(token: str):
     status = 200
     try:
         if request.method == "POST" and request.form.get("action") == "cancel" and cancel_form.validate():
+            if request.form.get("confirm") != "yes":  # first say what will happen, then ask to confirm
+                return render_template("scheduling/cancel_confirm.html", booking=found, zone=zone,
+                                       session_type=session_type, cancel_form=cancel_form,
+                                       outcome=_cancellation_outcome(found))
             services.cancel_booking(db.session, found, now=clock.now(), reason=cancel_form.reason.data or "",
                                     by_user=current_user if current_user.is_authenticated else None)
             flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
@@ -198,8 +211,10 @@ def manage(token: str):
         found_slots = services.free_slots(db.session, found.coach_id, session_type, now, now + timedelta(days=DAYS_SHOWN),
                                           now, exclude_booking_id=found.id)
     _shared, by_day = grouped_slots(found_slots, zone, None)
+    outcome = _cancellation_outcome(found)
     return render_template("scheduling/manage.html", booking=found, session_type=session_type, zone=zone,
-                           by_day=by_day, cancel_form=cancel_form, slot_form=slot_form, token=token), status
+                           by_day=by_day, cancel_form=cancel_form, slot_form=slot_form, token=token,
+                           outcome=outcome), status
 
 
 from coaching.scheduling import coach_pages  # noqa: E402,F401  (registers the coach's routes on bp)

@@ -163,3 +163,45 @@ def test_times_that_suit_both_are_grouped_under_a_visible_date_heading_for_each_
     assert headings[:2] == ["Tuesday 03 November", "Thursday 05 November"]
     tuesday = shared.split("<h3")[1]  # the first day's heading and its buttons, up to the next day's heading
     assert re.findall(r">\s*(\d\d:\d\d)[^<]*★", tuesday) == ["09:00", "10:00", "11:00"]
+
+
+def test_cancelling_from_the_emailed_link_first_shows_the_refund_and_only_a_confirmation_cancels(
+        app, client, coach_id):
+    from coaching.payments.models import Payment, Provider
+    from coaching.payments.states import PaymentStatus
+
+    login(client, "ana@example.com")
+    client.post(f"/book/{coach_id}/consultation", data={
+        "csrf_token": csrf_token(client, f"/book/{coach_id}/consultation"), "start": "2026-11-05T14:00:00+00:00"})
+    with app.app_context():
+        booking = db.session.scalar(select(Booking))
+        db.session.add(Payment(booking_id=booking.id, couple_id=booking.couple_id, provider=Provider.MANUAL,
+                               status=PaymentStatus.PAID, amount_cents=12000, currency="usd"))
+        db.session.commit()
+    anonymous = app.test_client()
+    link = manage_link(app, "ana@example.com")
+    page = anonymous.get(link).get_data(as_text=True)
+    assert "We will refund <strong>$120.00</strong>" in page
+    token = re.search(r'name="cancel-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    asked = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel", "cancel-reason": "Ill"})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Cancel your appointment?" in text and "$120.00" in text
+    assert 'name="confirm" value="yes"' in text and 'value="Ill"' in text
+    with app.app_context():
+        assert db.session.scalar(select(Booking)).status == BookingStatus.CONFIRMED  # nothing happened yet
+    done = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel", "confirm": "yes",
+                                      "cancel-reason": "Ill"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Booking)).status == BookingStatus.CANCELLED
+
+
+def test_cancelling_an_unpaid_appointment_says_nothing_is_refunded_or_charged(app, client, coach_id):
+    login(client, "ana@example.com")
+    client.post(f"/book/{coach_id}/consultation", data={
+        "csrf_token": csrf_token(client, f"/book/{coach_id}/consultation"), "start": "2026-11-05T14:00:00+00:00"})
+    link = manage_link(app, "ana@example.com")
+    page = client.get(link).get_data(as_text=True)
+    token = re.search(r'name="cancel-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    asked = client.post(link, data={"cancel-csrf_token": token, "action": "cancel"}).get_data(as_text=True)
+    assert "Nothing was paid for this appointment, so nothing is refunded or charged." in asked
