@@ -123,12 +123,19 @@ def start_checkout(db: Session, booking: Booking, user: User, now: datetime) -> 
                 db.add(payment)
                 confirm_hold(db, booking, now)
                 db.flush()
-                queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=booking)
+                queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=booking,
+                            **invoice_terms(now))
                 db.commit()
                 return CheckoutOutcome("invoice")
     except (HoldExpired, HoldNotActive) as exc:
         raise HoldGone("Your hold on this time has ended. Please choose a time again.") from exc
     return _stripe_checkout(db, booking, session_type, user, now)
+
+
+def invoice_terms(now: datetime) -> dict[str, object]:
+    """The practice's payment instructions and the due date, for a manual invoice issued ``now``."""
+    return {"instructions": current_app.config.get("INVOICE_PAYMENT_INSTRUCTIONS", ""),
+            "due_on": now + timedelta(days=int(current_app.config.get("INVOICE_DUE_DAYS", 14)))}
 
 
 def _check_hold(booking: Booking, now: datetime) -> None:

@@ -66,6 +66,8 @@ def test_emailed_link_reschedules_once_and_then_refuses_reuse(app, client, coach
     moved = anonymous.post(link, data={"move-csrf_token": token, "action": "move",
                                        "move-start": "2026-11-05T16:00:00+00:00"})
     assert moved.status_code == 200 and "Your appointment has moved" in moved.get_data(as_text=True)
+    with app.app_context():
+        assert sent_emails(to="ben@example.com")[-1].subject == "Your Tandem appointment has moved"
     reuse = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel"})
     assert reuse.status_code == 410
     assert anonymous.get(link).status_code == 410
@@ -194,6 +196,7 @@ def test_cancelling_from_the_emailed_link_first_shows_the_refund_and_only_a_conf
     assert done.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Booking)).status == BookingStatus.CANCELLED
+        assert sent_emails(to="ana@example.com")[-1].subject == "Your Tandem appointment is cancelled"
 
 
 def test_cancelling_an_unpaid_appointment_says_nothing_is_refunded_or_charged(app, client, coach_id):
