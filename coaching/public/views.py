@@ -72,6 +72,34 @@ def _next_action(bookings: list[Booking], now):  # type: ignore[no-untyped-def]
                               joint_slug=first_joint_slug())
 
 
+def _legal_text(setting: str, default: str) -> str:
+    """The practice's own text from the file ``setting`` names, if it exists; else ``default``."""
+    from pathlib import Path
+
+    path = current_app.config.get(setting)
+    if path and Path(path).is_file():
+        text = Path(path).read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    return default
+
+
+@bp.get("/terms")
+def terms():
+    from coaching.public import legal
+
+    return render_template("public/legal.html", title="Terms of service",
+                           blocks=legal.blocks(_legal_text("TERMS_FILE", legal.DEFAULT_TERMS)))
+
+
+@bp.get("/privacy")
+def privacy():
+    from coaching.public import legal
+
+    return render_template("public/legal.html", title="Privacy notice",
+                           blocks=legal.blocks(_legal_text("PRIVACY_FILE", legal.DEFAULT_PRIVACY)))
+
+
 @bp.get("/healthz")
 def healthz():
     """Each dependency's state (``coaching.health``): 200 while the app can serve, else 503."""
