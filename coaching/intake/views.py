@@ -191,7 +191,7 @@ def personal():
     answers = saved.answers if saved else {"timezone": partner.timezone or current_user.timezone}
     return _step_page("intake/step.html", qn.questionnaire().personal, answers,
                       lambda v, f: services.save_personal(db.session, partner, v, f),
-                      part="personal", zones=zone_choices(), position=_position(partner, "you"),
+                      part="personal", zones=zone_choices(answers.get("timezone")), position=_position(partner, "you"),
                       selected_blocks=qn.blocks_from_free_times(answers.get("free_times", {})))
 
 

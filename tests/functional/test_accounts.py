@@ -121,3 +121,19 @@ def test_changing_password_ends_other_sessions(app, create_user):
     assert response.status_code == 302
     assert first.get("/account/settings").status_code == 200
     assert second.get("/account/settings").status_code == 302
+
+
+def test_the_time_zone_list_offers_current_zones_grouped_by_region_and_preselects_by_script(client):
+    page = client.get("/account/register").get_data(as_text=True)
+    assert '<optgroup label="America">' in page and '<optgroup label="Europe">' in page
+    assert 'value="America/Chicago"' in page and 'value="Europe/Kyiv"' in page
+    assert 'value="Africa/Timbuktu"' not in page and 'value="US/Eastern"' not in page and 'value="Europe/Kiev"' not in page
+    assert 'data-browser-zone="default"' in page and "/static/js/browser_zone.js" in page
+    assert "<script>" not in page  # no inline script (CSP)
+
+
+def test_the_api_still_accepts_any_valid_iana_name_including_retired_ones(client):
+    from coaching.timezones import is_valid_zone
+
+    assert is_valid_zone("Africa/Timbuktu") and is_valid_zone("US/Eastern") and is_valid_zone("Etc/GMT+5")
+    assert not is_valid_zone("Mars/Base")
