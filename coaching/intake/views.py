@@ -229,10 +229,20 @@ def invite():
     return render_template("intake/invite.html", form=form, seat=seat), 422 if form.errors else 200
 
 
+def _already_joined(exc: invites.InviteUsed):  # type: ignore[no-untyped-def]
+    """A used link: its partner has joined. Signed in as them: on to the questionnaire; else sign in."""
+    if current_user.is_authenticated and current_user.id == exc.used_by_id:
+        flash("You have already joined your partner on Tandem.", "info")
+        return redirect(url_for("intake.status"))
+    return render_template("intake/join_invalid.html", message=str(exc), already_joined=True)
+
+
 @bp.route("/intake/join/<token>", methods=["GET", "POST"])
 def join(token: str):
     try:
         invite = invites.valid_invite(db.session, token)
+    except invites.InviteUsed as exc:
+        return _already_joined(exc)
     except invites.InviteInvalid as exc:
         return render_template("intake/join_invalid.html", message=str(exc)), 404
     form = forms.EmptyForm()
@@ -255,6 +265,8 @@ def join_register(token: str):
         return redirect(url_for("intake.join", token=token))
     try:
         invite = invites.valid_invite(db.session, token)
+    except invites.InviteUsed as exc:
+        return _already_joined(exc)
     except invites.InviteInvalid as exc:
         return render_template("intake/join_invalid.html", message=str(exc)), 404
     form = forms.JoinRegisterForm()
