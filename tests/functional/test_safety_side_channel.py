@@ -323,8 +323,8 @@ def world_factory(sqlite_template, tmp_path):
 
 
 def open_joint(coach: Any, couple_id: int, **data: str) -> Any:
-    page = f"/coach/couples/{couple_id}/joint"
-    return coach.post(f"{page}/open-joint", data={"csrf_token": csrf_token(coach, page), **data})
+    page = f"/coach/couples/{couple_id}/joint"  # the form on this page posts to .../open-joint
+    return coach.post(f"/coach/couples/{couple_id}/open-joint", data={"csrf_token": csrf_token(coach, page), **data})
 
 
 def couple_id(world: World) -> int:
@@ -376,7 +376,9 @@ def test_a_flagged_couple_stays_closed_until_the_coach_acts_and_the_coach_and_ad
     assert refused.status_code == 409 and "safety flag" in refused.get_data(as_text=True)
     assert open_joint(coach, cid, flags_reviewed="y").status_code == 409
     for client in (world.a, world.b):
-        assert "Your coach will open joint sessions after your welcome calls." in client.get("/home").get_data(as_text=True)
+        home = client.get("/home").get_data(as_text=True)
+        assert "Your coach will open joint sessions after your welcome calls." in home
+        assert "You have had your welcome call." in home  # each partner's own call, completed
     assert consultation_refused(world, world.b) and consultation_refused(world, world.a)
     with world.app.app_context():
         assert not db.session.scalar(select(Couple)).joint_sessions_open
