@@ -207,6 +207,15 @@ class Config:
         # closer than that, clients cannot cancel online (their coach can, refunding in full).
         self.CANCEL_REFUND_HOURS = int(env.get("CANCEL_REFUND_HOURS", 48))
         self.CANCEL_LATE_REFUND_PERCENT = int(env.get("CANCEL_LATE_REFUND_PERCENT", 50))
+        # Manual invoices (no Stripe): how to pay, printed in the invoice email, and how many
+        # days after it is issued the invoice is due.
+        self.INVOICE_PAYMENT_INSTRUCTIONS = env.get(
+            "INVOICE_PAYMENT_INSTRUCTIONS", "Please pay by bank transfer or as agreed with the practice.")
+        self.INVOICE_DUE_DAYS = max(0, int(env.get("INVOICE_DUE_DAYS", 14)))
+        # The practice's terms of service and privacy notice, as plain-text files ("# " lines
+        # are headings); a missing or empty file shows the built-in text (coaching/public/legal.py).
+        self.TERMS_FILE = env.get("TERMS_FILE", str(INSTANCE / "terms.txt"))
+        self.PRIVACY_FILE = env.get("PRIVACY_FILE", str(INSTANCE / "privacy.txt"))
         # Check-ins: send one to a couple after every N completed joint sessions (0: only when
         # the coach sends one).
         self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))

@@ -28,6 +28,8 @@ class RegisterForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = zone_choices()
+        if not self.is_submitted():  # nothing chosen yet: static/js/browser_zone.js may preselect
+            self.timezone.render_kw = {"data-browser-zone": "default"}
 
 
 class LoginForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coaching import db
@@ -34,8 +34,17 @@ def register():
     if form.validate_on_submit():
         services.register_client(db.session, email=form.email.data, name=form.name.data,
                                  password=form.password.data, timezone=form.timezone.data)
-        return render_template("accounts/check_email.html", email=form.email.data)
+        session["registered_email"] = form.email.data  # redirect after POST: a refresh does not resubmit
+        return redirect(url_for("accounts.registered"), code=303)
     return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/check-email")
+def registered():
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/check_email.html", email=email)
 
 
 @bp.route("/login", methods=["GET", "POST"])

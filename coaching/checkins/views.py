@@ -114,9 +114,13 @@ def done(checkin_id: int):
 # --- staff -----------------------------------------------------------------------------------
 
 
-@bp.get("/coach/couples/<int:couple_id>/checkins")
+# One rule for both methods: with two rules on one path, Werkzeug answers an out-of-range id
+# with 405 (the GET rule's path matches first) instead of 404.
+@bp.route("/coach/couples/<int:couple_id>/checkins", methods=["GET", "POST"])
 @login_required
 def couple_trend(couple_id: int):
+    if request.method == "POST":
+        return send(couple_id)
     if not current_user.has_role(Role.COACH, Role.ADMIN):
         abort(404)  # partners too: the page holds both partners' scores
     couple = get_couple_or_404(couple_id)
@@ -125,9 +129,8 @@ def couple_trend(couple_id: int):
                            can_send=current_user.role == Role.COACH)
 
 
-@bp.post("/coach/couples/<int:couple_id>/checkins")
-@login_required
-def send(couple_id: int):
+def send(couple_id: int):  # type: ignore[no-untyped-def]
+    """POST of ``couple_trend``: the couple's coach sends a check-in."""
     if not current_user.has_role(Role.COACH, Role.ADMIN):
         abort(404)
     couple = get_couple_or_404(couple_id)

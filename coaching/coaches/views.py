@@ -15,6 +15,14 @@ from coaching.security import coach_profile_of, role_required
 bp = Blueprint("coaches", __name__)
 
 
+@bp.app_template_filter("words")
+def _words(codes: list[str] | None, kind: str) -> str:
+    """A profile's stored codes in human words: ``coach.languages|words('language')``."""
+    from coaching.coaches.words import words
+
+    return words(codes, kind)
+
+
 @bp.get("/coaches")
 def directory():
     return render_template("coaches/directory.html", coaches=services.list_public_coaches(db.session))

@@ -39,6 +39,8 @@ class JoinRegisterForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = zone_choices()
+        if not self.is_submitted():  # nothing chosen yet: static/js/browser_zone.js may preselect
+            self.timezone.render_kw = {"data-browser-zone": "default"}
 
 
 class SafetyGateForm(FlaskForm):

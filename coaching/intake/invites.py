@@ -35,6 +35,15 @@ class InviteInvalid(IntakeError):
                          "Please ask your partner to send a new one.")
 
 
+class InviteUsed(InviteInvalid):
+    """The link was used: the invited partner has already joined (they hold the link, so saying so is safe)."""
+
+    def __init__(self, used_by_id: int | None) -> None:
+        IntakeError.__init__(self, "You have already joined your partner on Tandem with this invitation. "
+                                   "Please sign in to continue.")
+        self.used_by_id = used_by_id
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -87,8 +96,9 @@ def valid_invite(db: Session, token: str) -> Invite:
     if not token or len(token) > 200:
         raise InviteInvalid()
     invite = db.scalar(select(Invite).where(Invite.token_hash == token_hash(token)))
-    if invite is None or invite.used_at is not None or invite.revoked_at is not None \
-            or invite.expires_at <= clock.now():
+    if invite is not None and invite.used_at is not None:
+        raise InviteUsed(invite.used_by_id)
+    if invite is None or invite.revoked_at is not None or invite.expires_at <= clock.now():
         raise InviteInvalid()
     return invite
 

@@ -96,3 +96,11 @@ def checklist(facts: CoupleFacts, names: Mapping[str, str] | None = None) -> lis
 
 def finished_steps(done: Sequence[str]) -> frozenset[str]:
     return frozenset(s for s in done if s in PRIVATE_STEPS)
+
+
+def step_position(shared_keys: Sequence[str], key: str) -> tuple[int, int]:
+    """(number, total) of step ``key`` in one partner's questionnaire: the shared steps that
+    apply (in order), then their own part, their private steps and the safety questions.
+    Depends only on which shared steps apply, never on anyone's private answers."""
+    order = [*shared_keys, "you", *PRIVATE_STEPS]
+    return order.index(key) + 1, len(order)

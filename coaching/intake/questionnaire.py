@@ -160,19 +160,19 @@ V1 = Questionnaire(
         Step("goals", "Your goals", "In your own words: what would you like to be different?", (
             Question("goals", "long_text", "Our goals"),
         )),
-        Step("preferences", "Your coach", "What matters to you in a coach. All optional.", (
-            Question("coach_gender", "choice", "Coach's gender", (("any", "No preference"), *GENDERS)),
-            Question("coach_language", "choice", "Language of the sessions", (("any", "No preference"), *LANGUAGES)),
+        Step("preferences", "Your coach", "What matters to you in a coach. All optional: leave any question unanswered for no preference.", (
+            Question("coach_gender", "choice", "Coach's gender", (("any", "No preference"), *GENDERS), required=False),
+            Question("coach_language", "choice", "Language of the sessions", (("any", "No preference"), *LANGUAGES), required=False),
             Question("faith_based", "choice", "Faith-based coaching", (
-                ("any", "No preference"), ("yes", "Yes, please"), ("no", "No, please"))),
+                ("any", "No preference"), ("yes", "Yes, please"), ("no", "No, please")), required=False),
             Question("lgbtq_affirming", "choice", "LGBTQ+ affirming coach", (
-                ("any", "No preference"), ("yes", "Important to us"))),
-            Question("approach", "choice", "Approach", (("any", "No preference / not sure"), *APPROACHES)),
+                ("any", "No preference"), ("yes", "Important to us")), required=False),
+            Question("approach", "choice", "Approach", (("any", "No preference / not sure"), *APPROACHES), required=False),
             Question("format", "choice", "Sessions", (
-                ("either", "Either"), ("video", "By video"), ("in_person", "In person"))),
+                ("either", "Either"), ("video", "By video"), ("in_person", "In person")), required=False),
             Question("budget", "choice", "Budget per session", (
                 ("10000", "Up to $100"), ("15000", "Up to $150"), ("20000", "Up to $200"),
-                ("30000", "Up to $300"), ("any", "No fixed limit"))),
+                ("30000", "Up to $300"), ("any", "No fixed limit")), required=False),
         )),
     ),
     personal=Step("you", "Where you are and when you are free",

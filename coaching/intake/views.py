@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from coaching import db
 from coaching.accounts.models import Role
-from coaching.intake import forms, invites, safety, services, summary
+from coaching.intake import forms, invites, progress, safety, services, summary
 from coaching.intake import questionnaire as qn
 from coaching.intake.models import Partner, SafetyFlag
 from coaching.intake.review import ReviewRefused
@@ -142,6 +142,12 @@ def _step_page(template: str, step: qn.Step, answers: dict[str, Any], save: Any,
                            **context), 422 if errors else 200
 
 
+def _position(partner: Partner, key: str) -> tuple[int, int]:
+    """(step number, steps in all) for this partner's questionnaire, for "Step 3 of 9"."""
+    shared_keys = [s.key for s in services.applicable_shared_steps(db.session, partner.couple)]
+    return progress.step_position(shared_keys, key)
+
+
 def submitted_answers(step: qn.Step) -> dict[str, Any]:
     """The raw submitted values, to show again next to their errors (escaped by Jinja)."""
     out: dict[str, Any] = {}
@@ -174,7 +180,7 @@ def shared_step(step: str):
     saved = services.shared_answers(db.session, partner.couple).get(step)
     return _step_page("intake/step.html", steps[step], saved.answers if saved else {},
                       lambda v, f: services.save_shared_step(db.session, partner, step, v, f),
-                      part="shared", steps=list(steps.values()))
+                      part="shared", steps=list(steps.values()), position=_position(partner, step))
 
 
 @bp.route("/intake/you", methods=["GET", "POST"])
@@ -185,7 +191,7 @@ def personal():
     answers = saved.answers if saved else {"timezone": partner.timezone or current_user.timezone}
     return _step_page("intake/step.html", qn.questionnaire().personal, answers,
                       lambda v, f: services.save_personal(db.session, partner, v, f),
-                      part="personal", zones=zone_choices(),
+                      part="personal", zones=zone_choices(answers.get("timezone")), position=_position(partner, "you"),
                       selected_blocks=qn.blocks_from_free_times(answers.get("free_times", {})))
 
 
@@ -198,7 +204,7 @@ def private_step(step: str):
     answers = services.private_answers(db.session, partner).get(step, {})
     return _step_page("intake/step.html", qn.questionnaire().step(step), answers,
                       lambda v, f: services.save_private_step(db.session, partner, step, v, f),
-                      part="private")
+                      part="private", position=_position(partner, step))
 
 
 # --- invites ---------------------------------------------------------------------------------
@@ -223,10 +229,20 @@ def invite():
     return render_template("intake/invite.html", form=form, seat=seat), 422 if form.errors else 200
 
 
+def _already_joined(exc: invites.InviteUsed):  # type: ignore[no-untyped-def]
+    """A used link: its partner has joined. Signed in as them: on to the questionnaire; else sign in."""
+    if current_user.is_authenticated and current_user.id == exc.used_by_id:
+        flash("You have already joined your partner on Tandem.", "info")
+        return redirect(url_for("intake.status"))
+    return render_template("intake/join_invalid.html", message=str(exc), already_joined=True)
+
+
 @bp.route("/intake/join/<token>", methods=["GET", "POST"])
 def join(token: str):
     try:
         invite = invites.valid_invite(db.session, token)
+    except invites.InviteUsed as exc:
+        return _already_joined(exc)
     except invites.InviteInvalid as exc:
         return render_template("intake/join_invalid.html", message=str(exc)), 404
     form = forms.EmptyForm()
@@ -249,6 +265,8 @@ def join_register(token: str):
         return redirect(url_for("intake.join", token=token))
     try:
         invite = invites.valid_invite(db.session, token)
+    except invites.InviteUsed as exc:
+        return _already_joined(exc)
     except invites.InviteInvalid as exc:
         return render_template("intake/join_invalid.html", message=str(exc)), 404
     form = forms.JoinRegisterForm()
@@ -280,7 +298,7 @@ def safety_gate():
             return render_template("intake/safety_later.html")  # nothing is saved
         form = forms.StepForm(version=str(qn.CURRENT_VERSION))
         return render_template("intake/safety.html", form=form, step=qn.questionnaire().safety,
-                               answers={}, errors={})
+                               answers={}, errors={}, position=_position(partner, "safety"))
     return render_template("intake/safety_gate.html", gate=gate), 422 if gate.errors else 200
 
 
@@ -300,7 +318,7 @@ def safety_answers():
     except qn.AnswersInvalid as exc:
         form.version.data = str(qn.CURRENT_VERSION)
         return render_template("intake/safety.html", form=form, step=step, answers=submitted_answers(step),
-                               errors=exc.errors), 422
+                               errors=exc.errors, position=_position(partner, "safety")), 422
     except services.IntakeError as exc:
         flash(str(exc), "info")
         return redirect(url_for("intake.status"))

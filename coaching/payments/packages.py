@@ -14,7 +14,7 @@ from coaching.notify.outbox import queue_email
 from coaching.payments import gateway as gw
 from coaching.payments.models import Package, PackagePurchase, Payment, Provider, Purpose, PurchaseStatus
 from coaching.payments.pricing import package_price
-from coaching.payments.services import CheckoutOutcome, PaymentError, external, gateway
+from coaching.payments.services import CheckoutOutcome, PaymentError, external, gateway, invoice_terms
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import SessionType
 
@@ -71,7 +71,8 @@ def buy_package(db: Session, package_id: int, user: User, couple_id: int, now: d
             payment.purchase_id = purchase.id
             db.add(payment)
             db.flush()
-            queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=None)
+            queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=None,
+                        **invoice_terms(now))
             db.commit()
         return CheckoutOutcome("invoice")
     assert isinstance(gate, gw.StripeGateway)

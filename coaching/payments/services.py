@@ -123,12 +123,19 @@ def start_checkout(db: Session, booking: Booking, user: User, now: datetime) -> 
                 db.add(payment)
                 confirm_hold(db, booking, now)
                 db.flush()
-                queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=booking)
+                queue_email(db, user.email, "payment_invoice", user=user, payment=payment, booking=booking,
+                            **invoice_terms(now))
                 db.commit()
                 return CheckoutOutcome("invoice")
     except (HoldExpired, HoldNotActive) as exc:
         raise HoldGone("Your hold on this time has ended. Please choose a time again.") from exc
     return _stripe_checkout(db, booking, session_type, user, now)
+
+
+def invoice_terms(now: datetime) -> dict[str, object]:
+    """The practice's payment instructions and the due date, for a manual invoice issued ``now``."""
+    return {"instructions": current_app.config.get("INVOICE_PAYMENT_INSTRUCTIONS", ""),
+            "due_on": now + timedelta(days=int(current_app.config.get("INVOICE_DUE_DAYS", 14)))}
 
 
 def _check_hold(booking: Booking, now: datetime) -> None:
@@ -220,3 +227,70 @@ def send_receipt(db: Session, payment: Payment) -> None:
     payer = db.get(User, payment.payer_id) if payment.payer_id else None
     if payer is not None:
         queue_email(db, payer.email, "receipt", user=payer, payment=payment)
+
+
+SHOWN_TO_CLIENT = (PaymentStatus.INVOICED, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED,
+                   PaymentStatus.REFUNDED)
+
+
+def payments_seen_by(db: Session, couple_id: int, viewer_id: int, limit: int = 20) -> list[Payment]:
+    """The couple's invoices and receipts the partner ``viewer_id`` may see, newest first: those
+    for joint sessions, for their own individual sessions (``visible_booking``'s rule), and what
+    they paid themselves without a booking (packages)."""
+    from sqlalchemy import and_, or_
+
+    from coaching.scheduling.models import SessionKind
+
+    return list(db.scalars(
+        select(Payment).outerjoin(Booking, Booking.id == Payment.booking_id)
+        .outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
+            Payment.couple_id == couple_id, Payment.status.in_(SHOWN_TO_CLIENT),
+            or_(and_(Payment.booking_id.is_(None), Payment.payer_id == viewer_id),
+                and_(Payment.booking_id.is_not(None),
+                     or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,
+                         Booking.booked_by_id == viewer_id))))
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling a booking now would do, by the same rules as ``receivers.on_booking_cancelled``."""
+
+    refund_cents: int = 0          # money that would come back
+    currency: str = "usd"
+    credit_back: bool = False      # the package credit would be returned
+    credit_kept: bool = False      # a package credit was used and would not come back (late)
+    invoice_voided: bool = False   # an unpaid invoice would be cancelled
+    invoice_due_cents: int = 0     # an unpaid invoice would stay due for this much (late)
+    late: bool = False             # after the full-refund cutoff
+    cutoff: datetime | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.refund_cents or self.credit_back or self.credit_kept or self.invoice_voided
+                    or self.invoice_due_cents)
+
+
+def cancellation_preview(db: Session, booking: Booking, now: datetime) -> CancellationPreview:
+    """What a client's cancellation of ``booking`` at ``now`` would refund or return (nothing is stored)."""
+    from coaching.payments.policy import cancellation_refund
+    from coaching.payments.states import MONEY_RECEIVED
+
+    policy = refund_policy(db)
+    full = policy.within_full_refund(booking.starts_at, now)
+    used = credits.credit_used_for(db, booking.id) is not None
+    refund, due, voided, currency = 0, 0, False, "usd"
+    for payment in db.scalars(select(Payment).where(Payment.booking_id == booking.id)).all():
+        currency = payment.currency
+        if payment.status == PaymentStatus.INVOICED:
+            if full:
+                voided = True
+            else:
+                due += payment.amount_cents - cancellation_refund(
+                    payment.amount_cents, 0, starts_at=booking.starts_at, cancelled_at=now, policy=policy)
+        elif payment.status in MONEY_RECEIVED:
+            refund += cancellation_refund(payment.amount_cents, payment.refunded_cents, starts_at=booking.starts_at,
+                                          cancelled_at=now, policy=policy)
+    return CancellationPreview(refund_cents=refund, currency=currency, credit_back=used and full,
+                               credit_kept=used and not full, invoice_voided=voided, invoice_due_cents=due,
+                               late=not full, cutoff=policy.cutoff(booking.starts_at))

@@ -587,3 +587,19 @@ def upcoming_for_couple(db: Session, couple_id: int, viewer_id: int, now: dateti
                 and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)),
             or_(SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == viewer_id))
         .order_by(Booking.starts_at).limit(limit)))
+
+
+def _seen_by(viewer_id: int):  # type: ignore[no-untyped-def]
+    """``visible_booking``'s rule as a filter: joint sessions, and individual sessions ``viewer_id`` booked."""
+    return or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == viewer_id)
+
+
+def past_for_couple(db: Session, couple_id: int, viewer_id: int, now: datetime, limit: int = 20) -> list[Booking]:
+    """The couple's sessions that have ended (held, attended or missed), latest first, as the
+    partner ``viewer_id`` may see them (``visible_booking``'s rule)."""
+    return list(db.scalars(
+        select(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
+            Booking.couple_id == couple_id, Booking.ends_at <= now,
+            Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)),
+            _seen_by(viewer_id))
+        .order_by(Booking.starts_at.desc()).limit(limit)))

@@ -39,16 +39,18 @@ def _from_date(zone: str) -> date:
     return max(today, parse_date_or(request.args.get("from"), today))
 
 
-def grouped_slots(found: list[tuple[datetime, datetime]], zone: str, couple) -> tuple[list, OrderedDict]:  # type: ignore[no-untyped-def]
-    """(slots that suit both partners, {local date: [(start, end, suits_both)]}) in ``zone``."""
+def grouped_slots(found: list[tuple[datetime, datetime]], zone: str, couple) -> tuple[OrderedDict, OrderedDict]:  # type: ignore[no-untyped-def]
+    """({local date: [(start, end)] that suit both partners}, {local date: [(start, end, suits_both)]}) in ``zone``."""
     partners = services.couple_free_times(couple)
     tz = ZoneInfo(zone)
-    shared, by_day = [], OrderedDict()
+    shared: OrderedDict = OrderedDict()
+    by_day: OrderedDict = OrderedDict()
     for slot in found:
         suits = both_free(slot, partners)
-        by_day.setdefault(slot[0].astimezone(tz).date(), []).append((slot[0], slot[1], suits))
+        day = slot[0].astimezone(tz).date()
+        by_day.setdefault(day, []).append((slot[0], slot[1], suits))
         if suits:
-            shared.append(slot)
+            shared.setdefault(day, []).append(slot)
     return shared, by_day
 
 
@@ -142,6 +144,15 @@ def booking(booking_id: int):
                            session_type=db.session.get(SessionType, found.session_type_id))
 
 
+def _cancellation_outcome(found: Booking):  # type: ignore[no-untyped-def]
+    """What cancelling now would refund or return (payments' policy); None without payments."""
+    try:
+        from coaching.payments.services import cancellation_preview
+    except ImportError:  # pragma: no cover - payments is part of the app
+        return None
+    return cancellation_preview(db.session, found, clock.now())
+
+
 # --- single-use links from the emails --------------------------------------------------------
 
 
@@ -170,6 +181,10 @@ def manage(token: str):
     status = 200
     try:
         if request.method == "POST" and request.form.get("action") == "cancel" and cancel_form.validate():
+            if request.form.get("confirm") != "yes":  # first say what will happen, then ask to confirm
+                return render_template("scheduling/cancel_confirm.html", booking=found, zone=zone,
+                                       session_type=session_type, cancel_form=cancel_form,
+                                       outcome=_cancellation_outcome(found))
             services.cancel_booking(db.session, found, now=clock.now(), reason=cancel_form.reason.data or "",
                                     by_user=current_user if current_user.is_authenticated else None)
             flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
@@ -197,8 +212,10 @@ def manage(token: str):
                                           now, exclude_booking_id=found.id)
         found_slots = [slot for slot in found_slots if slot[0] != found.starts_at]  # not the time it already has
     _shared, by_day = grouped_slots(found_slots, zone, None)
+    outcome = _cancellation_outcome(found)
     return render_template("scheduling/manage.html", booking=found, session_type=session_type, zone=zone,
-                           by_day=by_day, cancel_form=cancel_form, slot_form=slot_form, token=token), status
+                           by_day=by_day, cancel_form=cancel_form, slot_form=slot_form, token=token,
+                           outcome=outcome), status
 
 
 from coaching.scheduling import coach_pages  # noqa: E402,F401  (registers the coach's routes on bp)

@@ -146,7 +146,7 @@ def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_i
     assert local(start, "America/Los_Angeles") not in alex.content()
     alex_start = book_welcome_call(alex, live_server, coaches["Ana Ruiz"])
     alex.goto(live_server + "/home")
-    appointments = alex.get_by_role("region", name="Your appointments")
+    appointments = alex.get_by_role("region", name="Upcoming sessions")
     expect(appointments.get_by_text(local(alex_start, "America/Los_Angeles"))).to_be_visible()
     assert "PST" in local(alex_start, "America/Los_Angeles")
 

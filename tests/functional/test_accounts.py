@@ -32,8 +32,8 @@ def register(client, email, password=PASSWORD):
 
 def test_registration_sends_a_verification_link_that_confirms_the_address(app, client):
     response = register(client, "robin@example.com")
-    assert response.status_code == 200
-    assert "Check your email" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/account/register/check-email")
+    assert "Check your email" in client.get(response.headers["Location"]).get_data(as_text=True)
     [message] = emails_to(app, "robin@example.com")
     assert message.subject == "Confirm your email for Tandem"
     assert client.get(link_in(message, "/account/verify/")).status_code == 302
@@ -121,3 +121,29 @@ def test_changing_password_ends_other_sessions(app, create_user):
     assert response.status_code == 302
     assert first.get("/account/settings").status_code == 200
     assert second.get("/account/settings").status_code == 302
+
+
+def test_the_time_zone_list_offers_current_zones_grouped_by_region_and_preselects_by_script(client):
+    page = client.get("/account/register").get_data(as_text=True)
+    assert '<optgroup label="America">' in page and '<optgroup label="Europe">' in page
+    assert 'value="America/Chicago"' in page and 'value="Europe/Kyiv"' in page
+    assert 'value="Africa/Timbuktu"' not in page and 'value="US/Eastern"' not in page and 'value="Europe/Kiev"' not in page
+    assert 'data-browser-zone="default"' in page and "/static/js/browser_zone.js" in page
+    assert "<script>" not in page  # no inline script (CSP)
+
+
+def test_the_api_still_accepts_any_valid_iana_name_including_retired_ones(client):
+    from coaching.timezones import is_valid_zone
+
+    assert is_valid_zone("Africa/Timbuktu") and is_valid_zone("US/Eastern") and is_valid_zone("Etc/GMT+5")
+    assert not is_valid_zone("Mars/Base")
+
+
+def test_registration_redirects_after_post_so_a_refresh_does_not_register_again(app, client):
+    response = register(client, "robin@example.com")
+    assert response.status_code == 303
+    for _ in range(2):  # a refresh is a GET of the page it landed on
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Check your email" in page and "robin@example.com" in page
+    assert len(emails_to(app, "robin@example.com")) == 1
+    assert app.test_client().get("/account/register/check-email").status_code == 302  # nothing registered here

@@ -83,3 +83,20 @@ def _admin(app):
         create_user_row("root@example.com", role=Role.ADMIN)
         db.session.commit()
     return logged_in(app, "root@example.com")
+
+
+def test_profile_and_directory_show_human_words_not_internal_codes(app, client, frozen_clock):
+    with app.app_context():
+        coach = create_coach(session_types=[create_session_type("consultation")])
+        profile = db.session.get(CoachProfile, coach.id)
+        profile.specialties, profile.approaches = ["infidelity", "separation"], ["gottman", "imago"]
+        profile.languages, profile.formats, profile.accepting_new = ["en", "zh"], ["video", "in_person"], True
+        db.session.commit()
+    page = client.get(f"/coaches/{coach.id}").get_data(as_text=True)
+    assert "<dd>Affair recovery, Considering separation</dd>" in page
+    assert "<dd>Gottman method, Imago</dd>" in page
+    assert "<dd>English, Chinese</dd>" in page and "<dd>By video, In person</dd>" in page
+    for code in ("infidelity, separation", "gottman, imago", "en, zh"):
+        assert code not in page
+    directory = client.get("/coaches").get_data(as_text=True)
+    assert "Speaks English, Chinese" in directory and "en, zh" not in directory

@@ -119,3 +119,29 @@ def test_intake_pages_work_without_javascript_and_label_every_input(app, create_
         ids = re.findall(r'<(?:input(?![^>]*type="hidden")|select|textarea)[^>]*\sid="([^"]+)"', html)
         for input_id in ids:
             assert f'for="{input_id}"' in html, (path, input_id)
+
+
+def test_each_questionnaire_step_shows_how_far_along_it_is(app, create_user):
+    a = steps.logged_in(app, create_user())
+    steps.start(a)
+    # Before anything is ticked: about, concerns, goals, preferences, you, view, satisfaction, safety.
+    assert "Step 1 of 8" in a.get("/intake/shared/about").get_data(as_text=True)
+    steps.shared(a, infidelity=True)  # the affair follow-ups now apply: one more step
+    assert "Step 3 of 9" in a.get("/intake/shared/infidelity").get_data(as_text=True)
+    assert "Step 6 of 9" in a.get("/intake/you").get_data(as_text=True)
+    assert "Step 8 of 9" in a.get("/intake/private/satisfaction").get_data(as_text=True)
+    gate = a.post("/intake/safety", data={"csrf_token": csrf_token(a, "/intake/safety"), "private": "yes"})
+    assert "Step 9 of 9" in gate.get_data(as_text=True)
+
+
+def test_every_coach_preference_is_optional_as_the_step_says(app, create_user):
+    a = steps.logged_in(app, create_user())
+    steps.start(a)
+    page = a.get("/intake/shared/preferences").get_data(as_text=True)
+    assert "All optional" in page and page.count("(optional)") == 7
+    response = steps.post(a, "/intake/shared/preferences", {})
+    assert response.status_code == 302
+    with app.app_context():
+        couple = db.session.scalar(select(Couple))
+        profile = matching_profile(db.session, couple)
+    assert profile.gender is None and profile.budget_cents is None and profile.approach is None

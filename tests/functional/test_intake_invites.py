@@ -33,7 +33,24 @@ def test_the_invited_partner_registers_through_the_link_and_lands_in_the_couple(
         alex = db.session.scalar(select(User).where(User.email == "alex@example.com"))
         assert alex.is_verified
         assert db.session.scalar(select(Partner).where(Partner.user_id == alex.id)).slot == "b"
-    assert b.get(f"/intake/join/{token}").status_code == 404  # used up
+    reopened = b.get(f"/intake/join/{token}")  # used up; Alex, signed in, goes on to the questionnaire
+    assert reopened.status_code == 302 and reopened.headers["Location"].endswith("/intake")
+
+
+def test_a_partner_who_already_joined_and_reopens_the_invitation_is_told_so_and_offered_to_sign_in(app,
+                                                                                                  create_user):
+    _a, token = invited(app, create_user)
+    b = app.test_client()
+    path = f"/intake/join/{token}/register"
+    b.post(path, data={"csrf_token": csrf_token(b, path), "name": "Alex Rivera",
+                       "password": "a long enough password", "timezone": "Europe/London"})
+    later = app.test_client()  # another day, signed out
+    for page in (f"/intake/join/{token}", f"/intake/join/{token}/register"):
+        response = later.get(page)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and "You have already joined" in text
+        assert "ask your partner to send a new one" not in text
+        assert 'href="/account/login?next=/intake"' in text
 
 
 def test_an_existing_account_logs_in_through_the_link_and_joins(app, create_user):

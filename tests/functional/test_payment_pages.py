@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -107,6 +109,22 @@ class TestManual:
         done = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "Your session is confirmed" in done and "invoice" in done
         assert services.payment_for_booking(db.session, booking.id).status.value == "invoiced"
+
+    def test_the_invoice_and_confirmation_emails_have_their_own_subjects_and_the_invoice_the_practices_terms(
+            self, app, client, login_as, world, frozen_clock):
+        from tests.payment_data import emails
+
+        app.config.update(INVOICE_PAYMENT_INSTRUCTIONS="Pay to IBAN GB00 TEST 1234, quoting the reference.",
+                          INVOICE_DUE_DAYS=10)
+        booking = place(world, world.partner_b, frozen_clock())
+        login_as(world.partner_b)
+        client.post(f"/pay/{booking.id}", data={"csrf_token": csrf_token(client, f"/pay/{booking.id}")})
+        invoice = emails("payment_invoice", world.partner_b.email)[-1]
+        assert invoice.subject == "Your Tandem invoice is due"
+        due = (frozen_clock() + timedelta(days=10)).astimezone(ZoneInfo(world.partner_b.timezone))
+        assert "Pay to IBAN GB00 TEST 1234, quoting the reference." in invoice.text_body
+        assert f"Due by: {due.strftime('%A %d %B %Y')}" in invoice.text_body
+        assert emails("booking_confirmed", world.partner_b.email)[-1].subject == "Your Tandem appointment is confirmed"
 
     def test_manual_provider_has_no_webhook(self, client, world):
         assert client.post("/webhooks/stripe", data="{}").status_code == 404

@@ -66,6 +66,8 @@ def test_emailed_link_reschedules_once_and_then_refuses_reuse(app, client, coach
     moved = anonymous.post(link, data={"move-csrf_token": token, "action": "move",
                                        "move-start": "2026-11-05T16:00:00+00:00"})
     assert moved.status_code == 200 and "Your appointment has moved" in moved.get_data(as_text=True)
+    with app.app_context():
+        assert sent_emails(to="ben@example.com")[-1].subject == "Your Tandem appointment has moved"
     reuse = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel"})
     assert reuse.status_code == 410
     assert anonymous.get(link).status_code == 410
@@ -147,3 +149,62 @@ def test_override_and_time_off_editors_validate(app, coach_id):
     bad = client.post("/coach/time-off", data={"csrf_token": csrf_token(client, "/coach/time-off"),
                                                "start_date": "2026-11-20", "end_date": "2026-11-19"})
     assert bad.status_code == 422 and "must not be before" in bad.get_data(as_text=True)
+
+
+def test_times_that_suit_both_are_grouped_under_a_visible_date_heading_for_each_day(app, client, frozen_clock):
+    with app.app_context():
+        st = create_session_type("consultation")
+        coach = create_coach(session_types=[st])
+        create_couple("ana@example.com", "ben@example.com",
+                      free_times=({"tue": [["09:00", "12:00"]], "thu": [["09:00", "11:00"]]},
+                                  {"tue": [["14:00", "18:00"]], "thu": [["14:00", "18:00"]]}))
+    login(client, "ana@example.com")
+    page = client.get(f"/book/{coach.id}/consultation").get_data(as_text=True)
+    shared = page.split("Times that suit you both")[1].split("All free times")[0]
+    headings = re.findall(r"<h3[^>]*>([^<]+)</h3>", shared)
+    assert headings[:2] == ["Tuesday 03 November", "Thursday 05 November"]
+    tuesday = shared.split("<h3")[1]  # the first day's heading and its buttons, up to the next day's heading
+    assert re.findall(r">\s*(\d\d:\d\d)[^<]*★", tuesday) == ["09:00", "10:00", "11:00"]
+
+
+def test_cancelling_from_the_emailed_link_first_shows_the_refund_and_only_a_confirmation_cancels(
+        app, client, coach_id):
+    from coaching.payments.models import Payment, Provider
+    from coaching.payments.states import PaymentStatus
+
+    login(client, "ana@example.com")
+    client.post(f"/book/{coach_id}/consultation", data={
+        "csrf_token": csrf_token(client, f"/book/{coach_id}/consultation"), "start": "2026-11-05T14:00:00+00:00"})
+    with app.app_context():
+        booking = db.session.scalar(select(Booking))
+        db.session.add(Payment(booking_id=booking.id, couple_id=booking.couple_id, provider=Provider.MANUAL,
+                               status=PaymentStatus.PAID, amount_cents=12000, currency="usd"))
+        db.session.commit()
+    anonymous = app.test_client()
+    link = manage_link(app, "ana@example.com")
+    page = anonymous.get(link).get_data(as_text=True)
+    assert "We will refund <strong>$120.00</strong>" in page
+    token = re.search(r'name="cancel-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    asked = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel", "cancel-reason": "Ill"})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Cancel your appointment?" in text and "$120.00" in text
+    assert 'name="confirm" value="yes"' in text and 'value="Ill"' in text
+    with app.app_context():
+        assert db.session.scalar(select(Booking)).status == BookingStatus.CONFIRMED  # nothing happened yet
+    done = anonymous.post(link, data={"cancel-csrf_token": token, "action": "cancel", "confirm": "yes",
+                                      "cancel-reason": "Ill"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Booking)).status == BookingStatus.CANCELLED
+        assert sent_emails(to="ana@example.com")[-1].subject == "Your Tandem appointment is cancelled"
+
+
+def test_cancelling_an_unpaid_appointment_says_nothing_is_refunded_or_charged(app, client, coach_id):
+    login(client, "ana@example.com")
+    client.post(f"/book/{coach_id}/consultation", data={
+        "csrf_token": csrf_token(client, f"/book/{coach_id}/consultation"), "start": "2026-11-05T14:00:00+00:00"})
+    link = manage_link(app, "ana@example.com")
+    page = client.get(link).get_data(as_text=True)
+    token = re.search(r'name="cancel-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    asked = client.post(link, data={"cancel-csrf_token": token, "action": "cancel"}).get_data(as_text=True)
+    assert "Nothing was paid for this appointment, so nothing is refunded or charged." in asked

@@ -46,7 +46,7 @@ def test_free_session_is_confirmed_at_once_and_both_partners_and_coach_are_email
     assert booking.status == BookingStatus.CONFIRMED and booking.video_url.startswith("https://meet.jit.si/tandem-")
     messages = sorted(sent_emails(), key=lambda m: m.to_addr)
     assert [m.to_addr for m in messages] == ["ana@example.com", "ben@example.com", "coach@example.com"]
-    assert {m.subject for m in messages} == {"Your Tandem appointment"}
+    assert {m.subject for m in messages} == {"Your Tandem appointment is confirmed"}
     ics = messages[1].attachments[0]["content"]
     assert f"UID:{booking.ical_uid}" in ics and "METHOD:REQUEST" in ics and "SEQUENCE:0" in ics
     assert "GMT" in messages[1].text_body  # Ben reads it in London time
