@@ -14,28 +14,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from coaching import db
 from coaching.accounts.services import create_api_token
 from coaching.scheduling import services
 from coaching.scheduling.models import Booking, BookingStatus
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
-from tests.smtp import free_port
 
 CLIENTS = 50
 SLOT = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York
-
-
-@pytest.fixture
-def server(app, frozen_clock):
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture

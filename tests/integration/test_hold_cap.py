@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from coaching import db
 from coaching.accounts.services import create_api_token
@@ -19,7 +18,6 @@ from coaching.payments import services as payment_services
 from coaching.scheduling import services
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
-from tests.smtp import free_port
 
 #: 2026-11-03 09:00 in New York (the coaches' hours are 9 to 17 local); one slot an hour.
 DAY = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
@@ -112,17 +110,6 @@ def test_one_partners_individual_holds_never_count_against_the_other(world, froz
 
 
 # --- racing requests through the real HTTP API -------------------------------------------------
-
-
-@pytest.fixture
-def server(app, frozen_clock):
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-    thread.join(timeout=10)
 
 
 def post_booking(base, token, coach_id, start):
