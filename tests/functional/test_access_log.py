@@ -85,8 +85,9 @@ def test_gunicorn_access_log_carries_no_token_in_the_request_line_or_referer(
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TANDEM_TASKS")}
     env.update({"DATABASE_URL": database_url, "SECRET_KEY": "s" * 40, "TANDEM_TASKS": "inline",
                 "HUEY_SQLITE_PATH": str(tmp_path / "huey.db")})
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                               "--access-logfile", str(access_log), "app:app"], cwd=ROOT, env=env,
+    # The repository's production configuration (its log format writes the Referer too).
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1",
+                               "-b", f"127.0.0.1:{port}", "--access-logfile", str(access_log), "app:app"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
