@@ -17,6 +17,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=False)
     register_config(app, config)
+    register_proxy(app)
     register_logging(app)
     register_request_validation(app)
     register_database(app)
@@ -43,6 +44,17 @@ def register_config(app: Flask, config: Config | dict[str, Any] | None) -> None:
         from coaching.accounts.passwords import use_fast_hashing
 
         use_fast_hashing(True)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_COUNT`` proxies, take the client's address and scheme from the
+    ``X-Forwarded-*`` headers they append (rate limits key on that address); with 0, the
+    default, those headers are ignored, so a client cannot pick the address it is limited as."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_logging(app: Flask) -> None:

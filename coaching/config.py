@@ -187,6 +187,8 @@ class Config:
         self.WELCOME_SESSION_TYPE = env.get("WELCOME_SESSION_TYPE", "welcome")
         # Seconds another process may serve a cached public slot list (0: no cache).
         self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
+        # How many reverse proxies in front append X-Forwarded-For/-Proto (0: trust none).
+        self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", 0))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
         # Notes: how long an admin's break-glass lets them read a couple's notes, and how many
         # of a coach's most recent notes one search decrypts and scans at most.

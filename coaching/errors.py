@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coaching import db
@@ -21,6 +23,7 @@ MESSAGES = {
     413: ("That is too large", "Please send less text or a smaller file."),
     422: ("We could not use that", "Please check what you entered and try again."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
+    503: ("Tandem is busy right now", "Nothing was changed. Please try again in a minute."),
     500: ("Something went wrong on our side", "We have been told about it. Please try again in a moment."),
 }
 
@@ -58,6 +61,20 @@ def register(app: Flask) -> None:
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+        # The database is down, refused the connection, or every pooled connection is busy
+        # (DB_POOL_TIMEOUT): the transaction did not happen, so say so and when to retry.
+        log.error("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the session is discarded anyway
+            db.session.remove()
+        response = current_app.make_response(_render(503))
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(Exception)

@@ -52,5 +52,5 @@ limiter = TandemLimiter(
 
 
 def client_ip() -> str:
-    """The address rate limits key on (behind a proxy, configure ProxyFix first)."""
+    """The address rate limits key on (behind proxies, set TRUSTED_PROXY_COUNT)."""
     return request.remote_addr or "unknown"
