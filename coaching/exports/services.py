@@ -12,16 +12,17 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from coaching import audit
+from coaching.audit.services import record as audit_record
 from coaching.accounts.models import Role, User
 from coaching.exports import archive, collect
 from coaching.exports.models import DataExport, ExportStatus, NotesDecision
 from coaching.notify.outbox import queue_email
+from coaching.payments.services import external
 
 NOTES_SETTINGS = ("never", "on_request", "always")
 
@@ -62,7 +63,7 @@ def request_export(db: Session, user: User, now: datetime, *, want_notes: bool =
     db.add(row)
     db.flush()
     if row.notes_requested:
-        audit.record(db, actor=user, action="export_request", couple_id=_couple_id(db, user),
+        audit_record(db, actor=user, action="export_request", couple_id=_couple_id(db, user),
                      object_type="data_export", object_id=row.id, detail="coach notes asked for")
     db.commit()
     schedule_build(row.id)
@@ -107,7 +108,7 @@ def build(db: Session, export_id: int, now: datetime) -> bool:
         return False
     queue_email(db, user.email, "export_ready", user=user, hours=current_app.config["EXPORT_LINK_HOURS"],
                 with_notes=row.with_notes,
-                link=current_app.config["TANDEM_BASE_URL"] + url_for("exports.download", token=token))
+                link=external("exports.download", token=token))
     db.commit()
     return True
 
@@ -222,7 +223,7 @@ def decide(db: Session, admin: User, export_id: int, now: datetime, *, release: 
         new = DataExport(user_id=info.person.id, created_at=now, with_notes=True, released_from_id=export_id)
         db.add(new)
         db.flush()
-    audit.record(db, actor=admin, action="export_release" if release else "export_decline",
+    audit_record(db, actor=admin, action="export_release" if release else "export_decline",
                  couple_id=info.couple_id, object_type="data_export", object_id=export_id,
                  detail=f"{len(info.notes)} signed notes" + (f"; new export {new.id}" if new else ""))
     if not release:
