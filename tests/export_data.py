@@ -11,9 +11,13 @@ a joint summary); a couple note ``COUPLE-NOTE-MARK``.
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -164,3 +168,30 @@ def build_world() -> World:
         _fill_partner(p, user, seat, couple.id, coach.id, solo, package, joint_summary, checkin, coach_user)
     write(coach_user, couple, None, "COUPLE-NOTE-MARK")
     return World(couple.id, seats)
+
+
+# --- taking an export through the pages --------------------------------------------------------
+
+DOWNLOAD_LINK = re.compile(r"(/account/data/download/[A-Za-z0-9_-]+)")
+
+
+def unzip(payload: bytes) -> dict[str, str]:
+    """Every file of a ZIP, decompressed and decoded."""
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def export_through_pages(app: Any, client: Any, email: str) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """Ask for an export on /account/data, follow the emailed link, download: (statuses, files)."""
+    from tests.conftest import csrf_token
+    from tests.mail import sent_emails
+
+    asked = client.post("/account/data", data={"csrf_token": csrf_token(client, "/account/data")})
+    with app.app_context():
+        ready = [m for m in sent_emails(to=email) if m.kind == "export_ready"]
+    link = DOWNLOAD_LINK.search(ready[-1].text_body).group(1)
+    page = client.get(link)
+    got = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    statuses = [(asked.status_code, asked.headers.get("Location", "")), (page.status_code, ""),
+                (got.status_code, got.mimetype)]
+    return statuses, (unzip(got.data) if got.status_code == 200 else {})
