@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from coaching.audit.services import record as audit_record
+from coaching.db import immediate
 from coaching.accounts.models import Role, User
 from coaching.exports import archive, collect
 from coaching.exports.models import DataExport, ExportStatus, NotesDecision
@@ -52,6 +53,13 @@ def _couple_id(db: Session, user: User) -> int | None:
 
 def request_export(db: Session, user: User, now: datetime, *, want_notes: bool = False) -> DataExport:
     """Ask for an export of ``user``'s data; the worker builds it (``build_pending`` after commit)."""
+    with immediate(db):  # one pending export per person, even for two requests at once
+        row = _add_request(db, user, now, want_notes)
+    schedule_build(row.id)
+    return row
+
+
+def _add_request(db: Session, user: User, now: datetime, want_notes: bool) -> DataExport:
     if db.scalar(select(DataExport.id).where(DataExport.user_id == user.id,
                                              DataExport.status == ExportStatus.PENDING)) is not None:
         raise ExportError("Your export is already being prepared: we will email you when it is ready.")
@@ -66,7 +74,6 @@ def request_export(db: Session, user: User, now: datetime, *, want_notes: bool =
         audit_record(db, actor=user, action="export_request", couple_id=_couple_id(db, user),
                      object_type="data_export", object_id=row.id, detail="coach notes asked for")
     db.commit()
-    schedule_build(row.id)
     return row
 
 
@@ -95,6 +102,12 @@ def build(db: Session, export_id: int, now: datetime) -> bool:
     data = collect.collect(db, user, now, with_notes=row.with_notes, notes_setting=notes_setting())
     payload = archive.build_zip(data=data, html=_render(user, data), made_at=now)
     token = archive.new_token()
+    with immediate(db):
+        return _store_built(db, row, user, export_id, token, payload, now)
+
+
+def _store_built(db: Session, row: DataExport, user: User, export_id: int, token: str, payload: bytes,
+                 now: datetime) -> bool:
     won = db.execute(update(DataExport).where(DataExport.id == export_id,
                                               DataExport.status == ExportStatus.PENDING)
                      .values(status=ExportStatus.READY, ready_at=now,
@@ -162,16 +175,16 @@ class Download:
 def download(db: Session, user: User, token: str, now: datetime) -> Download:
     """Hand over the ZIP once: the row is marked downloaded and its archive erased in the same
     conditional UPDATE, so two requests with one link cannot both get it."""
-    row = _ready_row(db, user, token, now)
-    stored = db.scalar(select(DataExport.archive).where(DataExport.id == row.id))
-    won = db.execute(update(DataExport).where(DataExport.id == row.id, DataExport.status == ExportStatus.READY,
-                                              DataExport.expires_at > now)
-                     .values(status=ExportStatus.DOWNLOADED, downloaded_at=now, archive=None)
-                     .execution_options(synchronize_session=False)).rowcount
-    if won != 1 or stored is None:
-        db.rollback()
-        raise NotFound()
-    db.commit()
+    with immediate(db):  # SQLite: the write lock first, so racing downloads queue instead of failing
+        row = _ready_row(db, user, token, now)
+        stored = db.scalar(select(DataExport.archive).where(DataExport.id == row.id))
+        won = db.execute(update(DataExport).where(DataExport.id == row.id, DataExport.status == ExportStatus.READY,
+                                                  DataExport.expires_at > now)
+                         .values(status=ExportStatus.DOWNLOADED, downloaded_at=now, archive=None)
+                         .execution_options(synchronize_session=False)).rowcount
+        if won != 1 or stored is None:
+            raise NotFound()
+        db.commit()
     return Download(f"tandem-export-{now:%Y-%m-%d}.zip", base64.b64decode(stored))
 
 
@@ -210,6 +223,14 @@ def decide(db: Session, admin: User, export_id: int, now: datetime, *, release: 
 
     Returns the new export when released. A request already decided raises ``ExportError``.
     """
+    with immediate(db):
+        new = _decide(db, admin, export_id, now, release=release)
+    if new is not None:
+        schedule_build(new.id)
+    return new
+
+
+def _decide(db: Session, admin: User, export_id: int, now: datetime, *, release: bool) -> DataExport | None:
     info = review(db, export_id)
     decided = db.execute(update(DataExport).where(DataExport.id == export_id, DataExport.notes_decision.is_(None))
                          .values(notes_decision=NotesDecision.RELEASED if release else NotesDecision.DECLINED,
@@ -229,6 +250,4 @@ def decide(db: Session, admin: User, export_id: int, now: datetime, *, release: 
     if not release:
         queue_email(db, info.person.email, "export_notes_declined", user=info.person)
     db.commit()
-    if new is not None:
-        schedule_build(new.id)
     return new
