@@ -231,13 +231,16 @@ def after_sessions(db: Session, seat: Partner) -> dict[str, Any]:
         or_(SharedSummary.partner_id.is_(None), SharedSummary.partner_id == seat.id))
         .order_by(SharedSummary.published_at, SharedSummary.id)).all()
     ticks = set(db.scalars(select(HomeworkTick.item_id).where(HomeworkTick.partner_id == seat.id)))
+    items: dict[int, list[HomeworkItem]] = {}
+    if summaries:  # one query for every summary's items (no N+1)
+        for item in db.scalars(select(HomeworkItem).where(HomeworkItem.summary_id.in_([s.id for s in summaries]))
+                               .order_by(HomeworkItem.summary_id, HomeworkItem.position)):
+            items.setdefault(item.summary_id, []).append(item)
     shown = []
     for s in summaries:
-        items = db.scalars(select(HomeworkItem).where(HomeworkItem.summary_id == s.id)
-                           .order_by(HomeworkItem.position)).all()
         shown.append(_row(s, "summary", "published_at", coach=_coach_name(db, s.coach_id),
                           for_you_alone=s.partner_id is not None,
-                          homework=[{"text": i.text, "done_by_you": i.id in ticks} for i in items]))
+                          homework=[{"text": i.text, "done_by_you": i.id in ticks} for i in items.get(s.id, [])]))
     reflections = db.scalars(select(Reflection).where(Reflection.partner_id == seat.id)
                              .order_by(Reflection.id)).all()
     checkins = db.execute(select(CheckIn, CheckInResponse).outerjoin(
@@ -274,13 +277,16 @@ def notes_for(db: Session, seat: Partner) -> list[Note]:
 
 
 def coach_notes(db: Session, seat: Partner) -> list[dict[str, Any]]:
-    out = []
-    for note in notes_for(db, seat):
-        addenda = db.scalars(select(Addendum).where(Addendum.note_id == note.id).order_by(Addendum.id)).all()
-        out.append(_row(note, "kind", "template_key", "template_version", "sections", "signed_at",
-                        coach=_coach_name(db, note.coach_id), about_you_alone=note.partner_id is not None,
-                        addenda=[_row(a, "body", "signed_at", coach=_coach_name(db, a.coach_id)) for a in addenda]))
-    return out
+    notes = notes_for(db, seat)
+    addenda: dict[int, list[Addendum]] = {}
+    if notes:
+        for a in db.scalars(select(Addendum).where(Addendum.note_id.in_([n.id for n in notes])).order_by(Addendum.id)):
+            addenda.setdefault(a.note_id, []).append(a)
+    return [_row(note, "kind", "template_key", "template_version", "sections", "signed_at",
+                 coach=_coach_name(db, note.coach_id), about_you_alone=note.partner_id is not None,
+                 addenda=[_row(a, "body", "signed_at", coach=_coach_name(db, a.coach_id))
+                          for a in addenda.get(note.id, [])])
+            for note in notes]
 
 
 def collect(db: Session, user: User, now: datetime, *, with_notes: bool, notes_setting: str) -> dict[str, Any]:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from coaching import clock, db
 from coaching.accounts.models import Role
-from coaching.exports import forms, services
+from coaching.exports import archive, forms, services
 from coaching.security import role_required
 
 bp = Blueprint("exports", __name__, url_prefix="/account/data")
 admin_bp = Blueprint("exports_admin", __name__, url_prefix="/admin/exports")
+PENDING_LINK = "export_link"
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -33,10 +34,25 @@ def data():
 
 
 @bp.get("/download/<token>")
-@login_required
 def download(token: str):
+    if not current_user.is_authenticated:
+        # Log in first. The link's token waits in the (signed) session cookie, not in the login
+        # page's ?next= (query strings reach access logs unredacted); /download picks it up.
+        if archive.plausible_token(token):
+            session[PENDING_LINK] = token
+        return redirect(url_for("accounts.login", next=url_for("exports.resume")))
     row = services.check_link(db.session, current_user, token, clock.now())
     return render_template("exports/download.html", export=row, form=forms.ConfirmForm())
+
+
+@bp.get("/download")
+@login_required
+def resume():
+    """After logging in from an emailed link: back to that link's download page."""
+    token = session.pop(PENDING_LINK, None)
+    if not isinstance(token, str) or not archive.plausible_token(token):
+        return redirect(url_for("exports.data"))
+    return redirect(url_for("exports.download", token=token))
 
 
 @bp.post("/download/<token>")

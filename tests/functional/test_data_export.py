@@ -18,7 +18,7 @@ from coaching import db
 from coaching.audit.models import AuditEvent
 from coaching.exports import services
 from coaching.exports.models import DataExport, ExportStatus
-from tests.conftest import csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, login
 from tests.export_data import (
     ADMIN,
     ALEX,
@@ -116,7 +116,10 @@ def test_the_link_works_once_only_for_its_owner_and_the_archive_is_stored_encryp
     alex = client_for(app, ALEX)
     assert alex.get(link).status_code == 404
     assert alex.post(link, data={"csrf_token": csrf_token(alex, "/account/data")}).status_code == 404
-    assert app.test_client().get(link).status_code == 302  # to the login page
+    visitor = app.test_client()
+    to_login = visitor.get(link)
+    assert to_login.status_code == 302 and "/account/login" in to_login.headers["Location"]
+    assert token not in to_login.headers["Location"]  # a query string would reach the access log
     assert fetch(sam, link).status_code == 200
     assert sam.get(link).status_code == 404
     assert sam.post(link, data={"csrf_token": csrf_token(sam, "/account/data")}).status_code == 404
@@ -244,3 +247,18 @@ def test_a_coach_exports_their_own_account_data_only(app, world):
     whole = everything(export_of(app, coach, COACH, include_notes=True))
     assert "CORA-BIO-MARK" in whole and COACH in whole
     assert "AMARK" not in whole and "BMARK" not in whole and "COUPLE-NOTE-MARK" not in whole
+
+
+def test_after_logging_in_from_the_emailed_link_the_download_page_opens(app, world):
+    sam = client_for(app, SAM)
+    assert ask(sam).status_code == 303
+    link = last_link(app, SAM)
+    fresh = app.test_client()
+    to_login = fresh.get(link)
+    logged_in = fresh.post(to_login.headers["Location"], data={
+        "email": SAM, "password": PASSWORD, "csrf_token": csrf_token(fresh, to_login.headers["Location"])})
+    assert logged_in.status_code == 302 and logged_in.headers["Location"] == "/account/data/download"
+    back = fresh.get("/account/data/download")
+    assert back.status_code == 302 and back.headers["Location"] == link
+    assert "Download the ZIP file" in fresh.get(link).get_data(as_text=True)
+    assert fresh.get("/account/data/download").headers["Location"] == "/account/data"  # used up
