@@ -9,6 +9,7 @@ declines; both audited with ``coaching.audit.record``).
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from coaching.notify.outbox import queue_email
 from coaching.payments.services import external
 
 NOTES_SETTINGS = ("never", "on_request", "always")
+log = logging.getLogger("tandem.exports")
 
 
 class ExportError(Exception):
@@ -60,6 +62,9 @@ def request_export(db: Session, user: User, now: datetime, *, want_notes: bool =
 
 
 def _add_request(db: Session, user: User, now: datetime, want_notes: bool) -> DataExport:
+    # PostgreSQL: the person's row locked, so two requests at once are serialised (SQLite: the
+    # write lock taken by ``immediate``).
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
     if db.scalar(select(DataExport.id).where(DataExport.user_id == user.id,
                                              DataExport.status == ExportStatus.PENDING)) is not None:
         raise ExportError("Your export is already being prepared: we will email you when it is ready.")
@@ -130,7 +135,14 @@ def build_pending(db: Session, now: datetime) -> int:
     ids = db.scalars(select(DataExport.id).where(DataExport.status == ExportStatus.PENDING)
                      .order_by(DataExport.id)).all()
     db.rollback()
-    return sum(1 for export_id in ids if build(db, export_id, now))
+    built = 0
+    for export_id in ids:
+        try:
+            built += build(db, export_id, now)
+        except Exception:  # noqa: BLE001 - one export that cannot be built must not stop the others
+            db.rollback()
+            log.exception("data export %s could not be built; the next sweep tries again", export_id)
+    return built
 
 
 def expire(db: Session, now: datetime) -> int:
