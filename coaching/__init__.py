@@ -119,6 +119,13 @@ def register_blueprints(app: Flask) -> None:
     from coaching.checkins.views import bp as checkins_bp
 
     app.register_blueprint(checkins_bp)
+    from coaching.exports.views import admin_bp as exports_admin_bp, bp as exports_bp
+
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(exports_admin_bp)
+    from coaching.accounts.profile import bp as profile_bp
+
+    app.register_blueprint(profile_bp)
     register_security_headers(app)
 
 

@@ -221,6 +221,14 @@ class Config:
         # Check-ins: send one to a couple after every N completed joint sessions (0: only when
         # the coach sends one).
         self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))
+        # Data exports (GDPR Art. 15/20): coach notes "never", "always" or "on_request" (a
+        # partner asks, an admin reviews and releases them); how long the one-time link works;
+        # how long an email-change confirmation link works.
+        self.EXPORT_COACH_NOTES = env.get("EXPORT_COACH_NOTES", "on_request")
+        if self.EXPORT_COACH_NOTES not in ("never", "always", "on_request"):
+            raise ConfigError("EXPORT_COACH_NOTES must be never, always or on_request.")
+        self.EXPORT_LINK_HOURS = float(env.get("EXPORT_LINK_HOURS", 24))
+        self.EMAIL_CHANGE_TOKEN_MAX_AGE = int(env.get("EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * 3600))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

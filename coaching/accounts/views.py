@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coaching import db
@@ -125,6 +125,8 @@ def settings():
     token_form = forms.ApiTokenForm(prefix="token")
     new_token = None
     if request.method == "POST" and "token-name" in request.form:
+        if not current_user.is_staff:
+            abort(403)  # API tokens are for staff and integrations (clients: flask api-token create)
         if token_form.validate_on_submit():
             try:
                 new_token = services.create_api_token_with_password(
@@ -141,7 +143,7 @@ def settings():
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form, token_form=token_form,
                            new_token=new_token,
-                           api_tokens=services.active_api_tokens(db.session, current_user),
+                           api_tokens=services.active_api_tokens(db.session, current_user) if current_user.is_staff else [],
                            login_sessions=services.live_login_sessions(db.session, current_user),
                            revoke_form=forms.EmptyForm())
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from coaching import db
-from coaching.accounts.models import ApiToken, User
+from coaching.accounts.models import ApiToken, Role, User
 from coaching.accounts.services import issue_api_token
 from tests.conftest import PASSWORD, csrf_token
 
@@ -48,7 +48,7 @@ def test_a_token_works_until_it_expires(app: Any, create_user: Any, frozen_clock
 
 def test_the_page_asks_for_the_password_before_making_a_token(
         app: Any, client: Any, create_user: Any, login_as: Any) -> None:
-    login_as(create_user())
+    login_as(create_user(role=Role.COACH))  # tokens are for staff and integrations
     refused = create_on_page(client, "not my password")
     assert refused.status_code == 200
     body = refused.get_data(as_text=True)
@@ -60,7 +60,7 @@ def test_the_page_asks_for_the_password_before_making_a_token(
 
 def test_a_token_made_on_the_page_is_shown_once_with_its_expiry(
         app: Any, client: Any, create_user: Any, login_as: Any, frozen_clock: Any) -> None:
-    login_as(create_user(timezone="UTC"))
+    login_as(create_user(timezone="UTC", role=Role.COACH))
     page = create_on_page(client, PASSWORD).get_data(as_text=True)
     token = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
     expiry = re.search(r'<span id="new-token-expiry">([^<]+)</span>', page).group(1)
@@ -102,3 +102,19 @@ def test_the_cli_prints_a_working_token_and_its_expiry(app: Any, runner: Any, cr
     token = result.stdout.strip()
     assert token.startswith("tdm_") and "works until" in result.stderr
     assert token_works(app, token)
+
+
+def test_clients_neither_see_api_tokens_nor_can_make_one(
+        app: Any, client: Any, create_user: Any, login_as: Any) -> None:
+    login_as(create_user())
+    page = client.get("/account/settings").get_data(as_text=True)
+    assert "<h2>API tokens</h2>" not in page and "token-name" not in page
+    refused = create_on_page(client, PASSWORD)
+    assert refused.status_code == 403
+    assert token_count(app) == 0
+
+
+def test_staff_still_see_their_api_tokens(app: Any, client: Any, create_user: Any, login_as: Any) -> None:
+    login_as(create_user(role=Role.ADMIN))
+    page = client.get("/account/settings").get_data(as_text=True)
+    assert "<h2>API tokens</h2>" in page and 'name="token-name"' in page

@@ -24,6 +24,7 @@ from coaching.notify.models import OutboxMessage
 from tests import mail
 from tests.checkin_data import NEGATIVE, POSITIVE, add_checkin, client_for, create_world, emails_to
 from tests.conftest import csrf_token, sqlite_url
+from tests.export_data import export_through_pages
 from tests.functional import checkin_steps as steps
 from tests.scheduling_data import create_couple
 
@@ -155,6 +156,7 @@ def normalise(text: str) -> str:
     text = re.sub(r'value="[^"]*"', 'value=""', text)     # CSRF tokens
     text = re.sub(r"/\d+", "/N", text)                     # ids in links
     text = re.sub(r"tandem-[\w-]{16,}", "tandem-ROOM", text)  # random video room names
+    text = re.sub(r"[A-Za-z0-9_\-]{32,}", "TOKEN", text)     # one-time link tokens (data exports)
     return text
 
 
@@ -211,6 +213,10 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["pages-after"] = crawl(b, ["/home", "/checkins", answer.headers["Location"], "/intake"])
     seen["joint-booking"] = try_joint_booking(b)
     seen["after-booking"] = crawl(b, ["/home"])
+    seen["account-pages"] = crawl(b, ["/account/profile", "/account/data"])
+    statuses, files = export_through_pages(app, b, w.emails["b"])
+    seen["export"] = (statuses, {name: normalise(body) for name, body in files.items()})
+    assert files and "your_checkins" in files["tandem-export/data.json"], "B's export was not taken"
     with app.app_context():
         seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body or ""))
                           for m in mail.sent_emails(to=w.emails["b"])]
@@ -238,6 +244,6 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
     assert positive["pages-before"].keys() == negative["pages-before"].keys()
     assert len(positive["pages-before"]) > 5
     for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "after-booking", "emails",
-                "a-answer-status"):
+                "a-answer-status", "account-pages", "export"):
         assert positive[key] == negative[key], key
-    assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed"]
+    assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed", "export_ready"]

@@ -38,6 +38,7 @@ from coaching.scheduling.models import Booking, BookingStatus, SessionType
 from tests import mail
 from tests.mail import sent_emails
 from tests.conftest import PASSWORD, FrozenClock, csrf_token, login
+from tests.export_data import export_through_pages
 from tests.functional import intake_steps as steps
 from tests.matching_data import CATALOG
 
@@ -195,6 +196,12 @@ def walk_partner_b(world: World) -> dict[str, Any]:
         world.seen[f"API slots {slug}"] = snapshot(b.get(
             f"/api/v1/coaches/{ana}/slots?session_type={slug}&start=2026-11-03&end=2026-11-10&tz=America/New_York"))
     crawl(world, "after booking")
+    # B's copy of their data (/account/data is crawled above from the settings page): every file
+    # of the ZIP, decompressed, must be the same in both worlds.
+    statuses, files = export_through_pages(world.app, b, ALEX)
+    assert files and "your_private_intake" in files["tandem-export/data.json"], statuses
+    world.seen["export of B"] = [normalise(str(s)) for s in statuses]
+    world.seen.update({f"export of B: {name}": normalise(body) for name, body in files.items()})
     with world.app.app_context():
         # What B received (the outbox keeps no content once sent: read the delivered copies).
         mails = sent_emails(to=ALEX)
@@ -231,7 +238,8 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
         with two_worlds[name].app.app_context():
             assert len(db.session.scalars(select(SafetyFlag)).all()) == flags
     reached = " ".join(negative)
-    for page in ("GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
+    for page in ("GET /account/profile", "GET /account/data", "export of B: tandem-export/data.json",
+                 "GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
                  f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/"):
         assert page in reached, page
     assert len(negative) > 60 and len(negative["emails to B"]) >= 3
