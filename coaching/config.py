@@ -219,6 +219,12 @@ class Config:
         # Check-ins: send one to a couple after every N completed joint sessions (0: only when
         # the coach sends one).
         self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))
+        # Leaving: days between "delete my account" and the erasure (signing in cancels it);
+        # retention: signed notes this many years after the couple's last session, intakes
+        # never finished this many days after their last change (coaching/erasure).
+        self.ERASURE_COOLING_OFF_DAYS = max(0, int(env.get("ERASURE_COOLING_OFF_DAYS", 7)))
+        self.RETENTION_NOTES_YEARS = max(1, int(env.get("RETENTION_NOTES_YEARS", 7)))
+        self.RETENTION_ABANDONED_INTAKE_DAYS = max(1, int(env.get("RETENTION_ABANDONED_INTAKE_DAYS", 730)))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

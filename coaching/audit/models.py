@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coaching.db import Base, utcnow
 
 ACTIONS = ("read", "write", "sign", "addendum", "publish", "export", "search", "break_glass",
-           "summary_read", "checkin_read", "reflection_read")
+           "summary_read", "checkin_read", "reflection_read",
+           "erase", "separate", "retention_purge")
 
 
 class AuditEvent(Base):
