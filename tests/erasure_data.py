@@ -100,14 +100,17 @@ def build_world(*, future_from: datetime | None = None, screen_positive: bool = 
                                     answers={"place": f"{mark} lives in Springfield"}, updated_by_id=seat.id))
         db.session.add(PrivateAnswer(partner_id=seat.id, step="own_view", version=1,
                                      answers={"own_view": f"{mark} private view of us"}))
-        db.session.add(SatisfactionResponse(partner_id=seat.id, version=1, items={"csi1": 3, "csi2": 3}))
+        db.session.add(SatisfactionResponse(partner_id=seat.id, version=1, items={"csi1": 3, "csi2": 3, "csi3": 3, "csi4": 3}))
+    db.session.add(SharedAnswer(couple_id=couple.id, step="about", version=1, updated_by_id=seat_a.id,
+                                answers={"partner_a_name": "Qzxa", "partner_a_pronouns": "she/qzxa",
+                                         "partner_b_name": "Bxqv", "together_for": "3to10"}))
     db.session.add(SharedAnswer(couple_id=couple.id, step="goals", version=1,
                                 answers={"goals": f"{B_MARK} wants us to talk more"}, updated_by_id=seat_b.id))
     db.session.add(SafetyScreen(partner_id=seat_a.id, version=1,
                                 answers={"fear": "often" if screen_positive else "never", "free": f"{A_MARK} screen"},
-                                result={"positive": screen_positive}))
+                                result={"positive": screen_positive, "reasons": ["fear"] if screen_positive else []}))
     db.session.add(SafetyScreen(partner_id=seat_b.id, version=1, answers={"fear": "never", "free": f"{B_MARK} screen"},
-                                result={"positive": False}))
+                                result={"positive": False, "reasons": []}))
     if screen_positive:
         flag = SafetyFlag(couple_id=couple.id, partner_id=seat_a.id)
         db.session.add(flag)
@@ -160,8 +163,8 @@ def build_world(*, future_from: datetime | None = None, screen_positive: bool = 
     db.session.add(checkin)
     db.session.flush()
     for seat, mark in ((seat_a, A_MARK), (seat_b, B_MARK)):
-        db.session.add(CheckInResponse(checkin_id=checkin.id, partner_id=seat.id, version=1, csi_items={"csi1": 3},
-                                       safety_answers={"free": f"{mark} check-in"}, safety_result={"positive": False}))
+        db.session.add(CheckInResponse(checkin_id=checkin.id, partner_id=seat.id, version=1, csi_items={"csi1": 3, "csi2": 3, "csi3": 3, "csi4": 3},
+                                       safety_answers={"free": f"{mark} check-in"}, safety_result={"positive": False, "reasons": []}))
     # What else A wrote or left behind: feedback, a rematch reason, an invitation, sign-ins, emails.
     db.session.add(MatchFeedback(couple_id=couple.id, user_id=a.id, missing=f"{A_MARK} wanted evenings"))
     db.session.add(RematchRequest(couple_id=couple.id, requested_by_id=a.id, reason=f"{A_MARK} reason",

@@ -298,6 +298,11 @@ def _erase_partner(db: Session, couple: Couple, partner: Partner) -> None:
         db.delete(summary)  # shared with this person alone, with its homework
     db.execute(delete(SharedAnswer).where(SharedAnswer.couple_id == couple.id,
                                           SharedAnswer.step == f"you:{partner.slot}"))
+    # The shared part names each partner ("about": partner_a_name, partner_a_pronouns).
+    own = {f"partner_{partner.slot}_name": FORMER_NAME, f"partner_{partner.slot}_pronouns": ""}
+    for row in db.scalars(select(SharedAnswer).where(SharedAnswer.couple_id == couple.id)).all():
+        if any(key in (row.answers or {}) for key in own):
+            row.answers = {**row.answers, **{k: v for k, v in own.items() if k in row.answers}}
     partner.timezone = None
     partner.free_times = {}
     if partner.user_id is not None:
