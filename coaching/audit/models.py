@@ -18,7 +18,7 @@ from coaching.db import Base, utcnow
 
 ACTIONS = ("read", "write", "sign", "addendum", "publish", "export", "search", "break_glass",
            "summary_read", "checkin_read", "reflection_read",
-           "erase", "separate", "retention_purge")
+           "erase", "retention_purge")
 
 
 class AuditEvent(Base):

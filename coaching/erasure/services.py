@@ -196,8 +196,9 @@ def _end_couple(db: Session, couple: Couple, leaver: User, *, now: datetime, rea
     for invite in db.scalars(select(Invite).where(Invite.couple_id == couple.id, Invite.used_at.is_(None),
                                                   Invite.revoked_at.is_(None))):
         invite.revoked_at = now
-    record(db, actor=None, action="separate", couple_id=couple.id, object_type="couple", object_id=couple.id,
-           detail=f"{reason}; {len(cancelled)} future joint booking(s) cancelled")
+    # No access-log entry here: the separation row is the record, and an entry written during the
+    # person's request would keep their IP address in a table that can never be changed.
+    log.info("couple %s ended (%s): %s future joint booking(s) cancelled", couple.id, reason, len(cancelled))
     return cancelled
 
 
