@@ -98,6 +98,8 @@ def _notes_due(db: Session, now: datetime) -> list[Due]:
     ahead = set(db.scalars(select(Booking.couple_id).where(
         Booking.couple_id.is_not(None), Booking.ends_at > now,
         Booking.status.in_((BookingStatus.HELD, BookingStatus.CONFIRMED)))))
+    addenda = dict(db.execute(select(Note.couple_id, func.count(Addendum.id))
+                              .join(Addendum, Addendum.note_id == Note.id).group_by(Note.couple_id)).all())
     due = []
     rows = db.execute(select(Note.couple_id, func.count(Note.id), func.max(Note.created_at))
                       .group_by(Note.couple_id).order_by(Note.couple_id)).all()
@@ -105,9 +107,7 @@ def _notes_due(db: Session, now: datetime) -> list[Due]:
         last = max(x for x in (sessions.get(couple_id), last_note) if x is not None)
         if couple_id in ahead or last >= cutoff:
             continue
-        addenda = int(db.scalar(select(func.count(Addendum.id)).join(Note, Note.id == Addendum.note_id)
-                                .where(Note.couple_id == couple_id)) or 0)
-        due.append(Due("notes", couple_id, last, notes=int(count), addenda=addenda))
+        due.append(Due("notes", couple_id, last, notes=int(count), addenda=int(addenda.get(couple_id, 0))))
     return due
 
 
