@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, user_logged_in
 
 from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.erasure import forms, services
+from coaching.extensions import limiter
 
 bp = Blueprint("erasure", __name__, url_prefix="/account")
 
@@ -20,9 +21,15 @@ def _client_only() -> None:
         abort(403)
 
 
+def _account_key() -> str:
+    return f"delete-account:{getattr(current_user, 'id', '')}"
+
+
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key)
 def delete_account():
+    """The password is asked again here: guesses count like login attempts on the account."""
     _client_only()
     form = forms.DeleteAccountForm()
     if form.validate_on_submit():

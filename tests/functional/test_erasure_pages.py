@@ -122,3 +122,13 @@ def test_staff_cannot_use_these_pages_and_hostile_input_is_a_4xx(app, world):
         assert 200 <= response.status_code < 500, password
     with app.app_context():
         assert db.session.scalar(select(DeletionRequest)) is None
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                                               "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute"}])
+def test_password_guesses_on_the_delete_page_are_rate_limited_like_logins(app, world):
+    a = signed_in(app, A_EMAIL)
+    answers = [ask_deletion(a, password=f"guess number {n}").status_code for n in range(4)]
+    assert answers == [200, 200, 200, 429]
+    with app.app_context():
+        assert db.session.scalar(select(DeletionRequest)) is None

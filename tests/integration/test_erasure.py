@@ -272,3 +272,22 @@ def test_retention_dry_run_equals_the_real_run_and_nothing_younger_is_touched(db
     with pytest.raises(IntegrityError):
         dbs.flush()
     dbs.rollback()
+
+
+def test_an_account_without_a_couple_is_erased_too_and_the_task_is_periodic(dbs, frozen_clock, create_user):
+    from coaching.erasure import tasks
+    from coaching.queue import huey
+
+    lone = create_user("lone@example.com", name="Lone Qzxa")
+    services.request_deletion(dbs, dbs.get(type(lone), lone.id), PASSWORD, now=frozen_clock())
+    frozen_clock.advance(days=8)
+    assert tasks.erase_due_accounts() == 1
+    dbs.expire_all()
+    assert containing(dbs, A_MARK) == [] and dbs.get(type(lone), lone.id).name == "Former client"
+    periodic = {t.__name__ for t in huey._registry._periodic_tasks}
+    assert {"erase_due_accounts_periodically", "purge_retention_daily"} <= periodic
+    from coaching.accounts.models import Role
+
+    coach = create_user("staff@example.com", role=Role.COACH)
+    with pytest.raises(services.ErasureError):
+        services.request_deletion(dbs, dbs.get(type(coach), coach.id), PASSWORD, now=frozen_clock())
