@@ -225,6 +225,7 @@ class Config:
         self.ERASURE_COOLING_OFF_DAYS = max(0, int(env.get("ERASURE_COOLING_OFF_DAYS", 7)))
         self.RETENTION_NOTES_YEARS = max(1, int(env.get("RETENTION_NOTES_YEARS", 7)))
         self.RETENTION_ABANDONED_INTAKE_DAYS = max(1, int(env.get("RETENTION_ABANDONED_INTAKE_DAYS", 730)))
+        self.RETENTION_SENT_EMAILS_DAYS = max(1, int(env.get("RETENTION_SENT_EMAILS_DAYS", 365)))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

@@ -4,7 +4,10 @@
   couple's last session (or last note, when later), for couples with nothing still ahead.
 - Abandoned intakes: a couple that never finished its intake and never booked, untouched for
   ``RETENTION_ABANDONED_INTAKE_DAYS``: the intake's answers (shared and private), CSI-4
-  responses, safety screens and their flags are deleted; accounts and consents stay.
+  responses, safety screens and their flags, unused invitations and the seat of a partner who
+  never joined (their address) are deleted; accounts and consents stay.
+- Sent emails: the outbox keeps only metadata of a sent email (recipient, kind, times);
+  ``RETENTION_SENT_EMAILS_DAYS`` after sending, the row goes.
 
 ``plan`` lists what is due; ``purge`` carries out exactly that list (``flask retention purge
 --dry-run`` prints ``plan``; the real run prints the same lines), logs each line and writes
@@ -28,9 +31,10 @@ from sqlalchemy.orm import Session
 from coaching.audit.services import record
 from coaching.erasure.models import _PURGE_FLAG, PURGE_SETTING
 from coaching.intake.models import (
-    Couple, Partner, PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse, SharedAnswer,
+    Couple, Invite, Partner, PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse, SharedAnswer,
 )
 from coaching.notes.models import Addendum, Note
+from coaching.notify.models import OutboxMessage, OutboxStatus
 from coaching.payments.models import Payment
 from coaching.scheduling.models import Booking, BookingStatus
 
@@ -58,20 +62,25 @@ def retention_transaction(db: Session) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Due:
-    """One thing the purge removes: ``kind`` is ``notes`` or ``intake``."""
+    """One thing the purge removes: ``kind`` is ``notes``, ``intake`` or ``emails``."""
 
     kind: str
-    couple_id: int
+    couple_id: int | None
     last_activity: datetime
     notes: int = 0
     addenda: int = 0
     answers: int = 0
+    invites: int = 0
+    emails: int = 0
+    up_to_id: int = 0  # emails: the newest row the plan saw (the purge goes no further)
 
     def line(self) -> str:
         if self.kind == "notes":
             what = f"{self.notes} note(s), {self.addenda} addend(a)"
+        elif self.kind == "intake":
+            what = f"{self.answers} intake answer row(s), {self.invites} invitation(s)"
         else:
-            what = f"{self.answers} intake answer row(s)"
+            return f"emails sent before {self.last_activity:%Y-%m-%d}: {self.emails} outbox row(s)"
         return f"{self.kind} couple={self.couple_id} last_activity={self.last_activity:%Y-%m-%d} {what}"
 
 
@@ -82,7 +91,7 @@ class Report:
 
     @property
     def total(self) -> int:
-        return sum(i.notes + i.addenda + i.answers for i in self.items)
+        return sum(i.notes + i.addenda + i.answers + i.invites + i.emails for i in self.items)
 
     def lines(self) -> list[str]:
         return [i.line() for i in self.items]
@@ -131,7 +140,8 @@ def _intakes_due(db: Session, now: datetime) -> list[Due]:
         if couple.id in booked or couple.id in paid:
             continue
         partner_ids, count = _intake_rows(db, couple.id)
-        if count == 0:
+        invites = _unused_invites(db, couple.id)
+        if count == 0 and invites == 0:
             continue
         changes = [couple.created_at]
         changes.append(db.scalar(select(func.max(SharedAnswer.updated_at)).where(SharedAnswer.couple_id == couple.id)))
@@ -144,13 +154,25 @@ def _intakes_due(db: Session, now: datetime) -> list[Due]:
                                      .where(SafetyScreen.partner_id.in_(partner_ids))))
         last = max(c for c in changes if c is not None)
         if last < cutoff:
-            due.append(Due("intake", couple.id, last, answers=count))
+            due.append(Due("intake", couple.id, last, answers=count, invites=invites))
     return due
+
+
+def _unused_invites(db: Session, couple_id: int) -> int:
+    return int(db.scalar(select(func.count()).select_from(Invite)
+                         .where(Invite.couple_id == couple_id, Invite.used_at.is_(None))) or 0)
+
+
+def _emails_due(db: Session, now: datetime) -> list[Due]:
+    cutoff = now - timedelta(days=int(current_app.config.get("RETENTION_SENT_EMAILS_DAYS", 365)))
+    count, newest = db.execute(select(func.count(OutboxMessage.id), func.max(OutboxMessage.id)).where(
+        OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff)).one()
+    return [Due("emails", None, cutoff, emails=int(count), up_to_id=int(newest))] if count else []
 
 
 def plan(db: Session, now: datetime) -> list[Due]:
     """Everything the retention settings say is due at ``now`` (reads only)."""
-    return _notes_due(db, now) + _intakes_due(db, now)
+    return _notes_due(db, now) + _intakes_due(db, now) + _emails_due(db, now)
 
 
 def purge(db: Session, now: datetime, *, dry_run: bool = False) -> Report:
@@ -161,7 +183,11 @@ def purge(db: Session, now: datetime, *, dry_run: bool = False) -> Report:
         return Report(items, dry_run=True)
     for item in items:
         with retention_transaction(db):
-            if item.kind == "notes":
+            if item.kind == "emails":
+                db.execute(delete(OutboxMessage).where(
+                    OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < item.last_activity,
+                    OutboxMessage.id <= item.up_to_id))
+            elif item.kind == "notes":
                 note_ids = select(Note.id).where(Note.couple_id == item.couple_id).scalar_subquery()
                 db.execute(delete(Addendum).where(Addendum.note_id.in_(note_ids)))
                 db.execute(delete(Note).where(Note.couple_id == item.couple_id))
@@ -172,6 +198,8 @@ def purge(db: Session, now: datetime, *, dry_run: bool = False) -> Report:
                     db.execute(delete(model).where(model.partner_id.in_(partner_ids)))
                 for flag in db.scalars(select(SafetyFlag).where(SafetyFlag.couple_id == item.couple_id)).all():
                     db.delete(flag)
+                db.execute(delete(Invite).where(Invite.couple_id == item.couple_id, Invite.used_at.is_(None)))
+                db.execute(delete(Partner).where(Partner.couple_id == item.couple_id, Partner.user_id.is_(None)))
             record(db, actor=None, action="retention_purge", couple_id=item.couple_id, object_type=item.kind,
                    detail=item.line())
         log.info("retention purge: %s", item.line())

@@ -254,7 +254,7 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
         elif separation_of(db, couple.id) is None:
             _end_couple(db, couple, user, now=now, reason="erasure")
         for booking in _future_bookings(db, couple.id, now, joint=False, booked_by=user.id):
-            _cancel_under_policy(db, booking, now=now, by_user_id=user.id, notify=False)
+            _cancel_under_policy(db, booking, now=now, by_user_id=user.id)  # the coach is told
         _erase_partner(db, couple, partner)
     # What the person wrote on bookings (cancel reasons), feedback and requests.
     db.execute(update(Booking).where(Booking.cancelled_by_id == user.id, Booking.cancel_reason.is_not(None),

@@ -104,6 +104,9 @@ def test_erasure_leaves_nothing_of_a_in_any_table_and_keeps_b_and_the_ledger_who
     assert "Your partner left Tandem" in left.text_body and "Qzxa" not in left.text_body
     assert sent_emails(to="ana@example.com", kind="partner_left_coach")
     assert not sent_emails(to=f"erased-{a.id}@invalid")
+    assert {m.kind for m in sent_emails(to="qzxa@example.com")} == {"account_deletion_requested"}
+    coach_cancelled = sent_emails(to="ana@example.com", kind="booking_cancelled")
+    assert len(coach_cancelled) == 4  # three joint sessions and A's individual one
     assert dbs.scalar(select(AuditEvent).where(AuditEvent.action == "erase")).object_id == world.a
 
 
@@ -229,10 +232,15 @@ def _abandoned_intake(dbs, *, days_ago: int) -> int:
     from coaching import clock
     from tests.scheduling_data import create_couple
 
+    from coaching.intake.models import Invite, Partner
+
     n = dbs.scalar(select(func.count()).select_from(SharedAnswer))
-    couple = create_couple(f"gone{n}a@example.com", f"gone{n}b@example.com", joint_open=False)
+    couple = create_couple(f"gone{n}a@example.com", joint_open=False)
     then = clock.now() - timedelta(days=days_ago)
     couple.created_at = then
+    dbs.add(Partner(couple_id=couple.id, slot="b", invited_email=f"never{n}@example.com"))
+    dbs.add(Invite(couple_id=couple.id, email=f"never{n}@example.com", token_hash=f"{n:064d}", created_at=then,
+                   expires_at=then + timedelta(days=14)))
     dbs.add(SharedAnswer(couple_id=couple.id, step="goals", version=1, answers={"goals": "x"}, updated_at=then))
     dbs.add(PrivateAnswer(partner_id=couple.partners[0].id, step="own_view", version=1, answers={"v": "y"},
                           updated_at=then))
@@ -245,12 +253,22 @@ def test_retention_dry_run_equals_the_real_run_and_nothing_younger_is_touched(db
     young = _old_couple_with_notes(dbs, world, years_ago=6.8)
     stale = _abandoned_intake(dbs, days_ago=731)
     fresh = _abandoned_intake(dbs, days_ago=700)
+    from coaching.intake.models import Invite, Partner
+    from coaching.notify.models import OutboxMessage, OutboxStatus
+
+    for days in (400, 300):
+        dbs.add(OutboxMessage(to_addr=f"sent{days}@example.com", kind="receipt", status=OutboxStatus.SENT,
+                              sent_at=frozen_clock() - timedelta(days=days), subject=None, text_body=None,
+                              html_body=None, attachments=None))
+    dbs.commit()
     notes_before = dbs.scalar(select(func.count()).select_from(Note))
 
     dry = runner.invoke(args=["retention", "purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     planned = [line for line in dry.stdout.splitlines() if line]
-    assert [line.split()[:2] for line in planned] == [["notes", f"couple={old}"], ["intake", f"couple={stale}"]]
+    assert [line.split()[:2] for line in planned] == [["notes", f"couple={old}"], ["intake", f"couple={stale}"],
+                                                      ["emails", "sent"]]
+    assert planned[1].endswith("2 intake answer row(s), 1 invitation(s)") and planned[2].endswith("1 outbox row(s)")
     assert dbs.scalar(select(func.count()).select_from(Note)) == notes_before  # the dry run touched nothing
 
     real = runner.invoke(args=["retention", "purge"])
@@ -262,8 +280,13 @@ def test_retention_dry_run_equals_the_real_run_and_nothing_younger_is_touched(db
     assert dbs.scalar(select(func.count()).select_from(Note).where(Note.couple_id == world.couple)) == 1
     assert dbs.scalar(select(func.count()).select_from(SharedAnswer).where(SharedAnswer.couple_id == stale)) == 0
     assert dbs.scalar(select(func.count()).select_from(SharedAnswer).where(SharedAnswer.couple_id == fresh)) == 1
+    for couple_id, invites in ((stale, 0), (fresh, 1)):
+        assert dbs.scalar(select(func.count()).select_from(Invite).where(Invite.couple_id == couple_id)) == invites
+        assert dbs.scalar(select(func.count()).select_from(Partner).where(Partner.couple_id == couple_id)) == 1 + invites
+    assert dbs.scalars(select(OutboxMessage.to_addr).where(OutboxMessage.to_addr.like("sent%"))).all() == [
+        "sent300@example.com"]
     audited = dbs.scalars(select(AuditEvent.couple_id).where(AuditEvent.action == "retention_purge")).all()
-    assert sorted(audited) == sorted([old, stale])
+    assert sorted(audited, key=str) == sorted([old, stale, None], key=str)
     # Run again: nothing left to do; and outside the purge the signed notes are as locked as ever.
     assert retention.plan(dbs, frozen_clock()) == []
     dbs.rollback()
