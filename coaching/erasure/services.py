@@ -163,8 +163,7 @@ def _future_bookings(db: Session, couple_id: int, now: datetime, *, joint: bool,
     return list(db.scalars(query.order_by(Booking.starts_at)))
 
 
-def _cancel_under_policy(db: Session, booking: Booking, *, now: datetime, by_user_id: int | None,
-                         notify: bool = True) -> None:
+def _cancel_under_policy(db: Session, booking: Booking, *, now: datetime, by_user_id: int | None) -> None:
     """Cancel a future booking because the couple ended (no commit).
 
     Payments react as to a client's cancellation at ``now`` (the policy's refund or the late
@@ -180,8 +179,7 @@ def _cancel_under_policy(db: Session, booking: Booking, *, now: datetime, by_use
         events.hold_released.send(booking, db=db, now=now)
     else:
         events.booking_cancelled.send(booking, db=db, now=now, by_coach=False, reason=ENDED_REASON)
-        if notify:
-            notices.booking_notices(db, booking, "cancelled")
+        notices.booking_notices(db, booking, "cancelled")
 
 
 def _end_couple(db: Session, couple: Couple, leaver: User, *, now: datetime, reason: str) -> list[Booking]:
@@ -240,6 +238,8 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
     pseudonymised user; signed notes and addenda (the practice's retention period,
     ``retention.purge``); the couple's joint records and the other partner's everything.
     """
+    if user.role != Role.CLIENT:
+        raise ErasureError("Only a client's account is erased here.")
     couple = db.scalar(select(Couple).join(Partner).where(Partner.user_id == user.id))
     old_email = user.email
     if couple is not None:
@@ -268,6 +268,7 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
     # Sign-ins and tokens: gone, with the addresses and browsers they recorded.
     db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    _delete_per_person_rows(db, user.id)
     # Emails: those not yet sent to the person are dropped; sent ones keep only metadata.
     db.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == old_email,
                                            OutboxMessage.status != OutboxStatus.SENT))
@@ -282,6 +283,25 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
     db.flush()
     record(db, actor=None, action="erase", couple_id=couple.id if couple is not None else None,
            object_type="user", object_id=user.id, detail="account erased after the cooling-off period")
+
+
+#: Tables keyed by a person (``user_id`` -> users, ON DELETE CASCADE) that erasure keeps.
+KEPT_PER_PERSON = frozenset({"account_deletions", "coach_profiles"})
+
+
+def _delete_per_person_rows(db: Session, user_id: int) -> None:
+    """Delete the person's rows from every table that belongs to a person: one whose
+    ``user_id`` column references ``users`` with ON DELETE CASCADE (sign-ins, tokens, and any
+    per-person settings a feature adds later), except ``KEPT_PER_PERSON``."""
+    from coaching.db import Base
+
+    for table in Base.metadata.sorted_tables:
+        column = table.c.get("user_id")
+        if table.name in KEPT_PER_PERSON or column is None:
+            continue
+        if any(fk.column.table.name == "users" and (fk.ondelete or "").upper() == "CASCADE"
+               for fk in column.foreign_keys):
+            db.execute(table.delete().where(column == user_id))
 
 
 def _erase_partner(db: Session, couple: Couple, partner: Partner) -> None:
