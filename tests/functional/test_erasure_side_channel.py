@@ -10,7 +10,7 @@ reach, the pages of leaving, the API) and every email B received is compared.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from coaching.scheduling.models import Booking, BookingStatus
 from tests.conftest import csrf_token, login
 from tests.functional import intake_steps as steps
 from tests.functional.test_safety_side_channel import (
-    ALEX, SAM, World, as_coach, build_world, choose_ana, couple_id, crawl, normalise, open_joint, snapshot,
+    ALEX, SAM, World, build_world, choose_ana, couple_id, crawl, normalise, open_joint, snapshot,
     welcome_calls_done,
 )
 from tests.mail import sent_emails

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from coaching import db
 from coaching.accounts import services as accounts
+from coaching.accounts.models import Role, User
 from coaching.audit.models import AuditEvent
 from coaching.erasure import retention, services
 from coaching.erasure.models import CoupleSeparation, DeletionRequest
@@ -178,8 +178,7 @@ def test_separation_refunds_or_credits_whoever_paid_and_keeps_everyones_data(dbs
 
     # Joint sessions stay closed; the overlap guarantee is what it was: the freed slot can be
     # taken once by another couple, and a second overlapping booking is still refused.
-    assert not dbs.get(type(user(world.a)), world.a) is None
-    other_user = dbs.scalar(select(type(user(world.a))).where(type(user(world.a)).email == "cleo@example.com"))
+    other_user = dbs.scalar(select(User).where(User.email == "cleo@example.com"))
     freed = dbs.get(Booking, world.bookings["ahead_a"])
     start = freed.starts_at.replace(minute=0)
     from coaching.scheduling.models import SessionType
@@ -199,7 +198,7 @@ def test_separation_refunds_or_credits_whoever_paid_and_keeps_everyones_data(dbs
     from coaching.scheduling.openings import OpeningRefused, open_joint_sessions
 
     with pytest.raises(OpeningRefused):
-        open_joint_sessions(dbs, dbs.get(Couple, world.couple), dbs.get(type(other_user), world.coach_user),
+        open_joint_sessions(dbs, dbs.get(Couple, world.couple), dbs.get(User, world.coach_user),
                             now=frozen_clock())
 
 
@@ -302,15 +301,15 @@ def test_an_account_without_a_couple_is_erased_too_and_the_task_is_periodic(dbs,
     from coaching.queue import huey
 
     lone = create_user("lone@example.com", name="Lone Qzxa")
-    services.request_deletion(dbs, dbs.get(type(lone), lone.id), PASSWORD, now=frozen_clock())
+    services.request_deletion(dbs, dbs.get(User, lone.id), PASSWORD, now=frozen_clock())
     frozen_clock.advance(days=8)
     assert tasks.erase_due_accounts() == 1
     dbs.expire_all()
-    assert containing(dbs, A_MARK) == [] and dbs.get(type(lone), lone.id).name == "Former client"
+    assert containing(dbs, A_MARK) == [] and dbs.get(User, lone.id).name == "Former client"
     periodic = {t.__name__ for t in huey._registry._periodic_tasks}
     assert {"erase_due_accounts_periodically", "purge_retention_daily"} <= periodic
-    from coaching.accounts.models import Role
-
-    coach = create_user("staff@example.com", role=Role.COACH)
+    coach = dbs.get(User, create_user("staff@example.com", role=Role.COACH).id)
     with pytest.raises(services.ErasureError):
-        services.request_deletion(dbs, dbs.get(type(coach), coach.id), PASSWORD, now=frozen_clock())
+        services.request_deletion(dbs, coach, PASSWORD, now=frozen_clock())
+    with pytest.raises(services.ErasureError):
+        services.erase_user(dbs, coach, now=frozen_clock())
