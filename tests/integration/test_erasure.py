@@ -194,6 +194,16 @@ def test_separation_refunds_or_credits_whoever_paid_and_keeps_everyones_data(dbs
     with pytest.raises(IntegrityError):
         dbs.commit()
     dbs.rollback()
+    # Each goes on alone: a new individual session books; a joint one is refused.
+    from coaching.scheduling.services import JointSessionsNotOpen
+
+    solo_slug = dbs.get(SessionType, world.solo_type).slug
+    solo_start = (frozen_clock() + timedelta(days=9)).replace(minute=0)
+    assert place_hold(dbs, user=user(world.a), coach_id=world.coach, session_type_slug=solo_slug, start=solo_start,
+                      now=frozen_clock()).status == BookingStatus.CONFIRMED
+    with pytest.raises(JointSessionsNotOpen):
+        place_hold(dbs, user=user(world.b), coach_id=world.coach, session_type_slug=slug,
+                   start=solo_start + timedelta(hours=2), now=frozen_clock())
     from coaching.intake.models import Couple
     from coaching.scheduling.openings import OpeningRefused, open_joint_sessions
 
