@@ -126,6 +126,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.accounts.profile import bp as profile_bp
 
     app.register_blueprint(profile_bp)
+    from coaching.erasure.views import bp as erasure_bp
+
+    app.register_blueprint(erasure_bp)
     register_security_headers(app)
 
 

@@ -172,3 +172,6 @@ def register(app: Flask) -> None:
     for cmd in (db_cli, create_admin, coaches_cli, seed_demo, worker, api_token_cli):
         app.cli.add_command(cmd)
     app.cli.add_command(keys_cli)
+    from coaching.erasure.cli import retention_cli
+
+    app.cli.add_command(retention_cli)

@@ -229,6 +229,13 @@ class Config:
             raise ConfigError("EXPORT_COACH_NOTES must be never, always or on_request.")
         self.EXPORT_LINK_HOURS = float(env.get("EXPORT_LINK_HOURS", 24))
         self.EMAIL_CHANGE_TOKEN_MAX_AGE = int(env.get("EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * 3600))
+        # Leaving: days between "delete my account" and the erasure (signing in cancels it);
+        # retention: signed notes this many years after the couple's last session, intakes
+        # never finished this many days after their last change (coaching/erasure).
+        self.ERASURE_COOLING_OFF_DAYS = max(0, int(env.get("ERASURE_COOLING_OFF_DAYS", 7)))
+        self.RETENTION_NOTES_YEARS = max(1, int(env.get("RETENTION_NOTES_YEARS", 7)))
+        self.RETENTION_ABANDONED_INTAKE_DAYS = max(1, int(env.get("RETENTION_ABANDONED_INTAKE_DAYS", 730)))
+        self.RETENTION_SENT_EMAILS_DAYS = max(1, int(env.get("RETENTION_SENT_EMAILS_DAYS", 365)))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

@@ -18,7 +18,8 @@ from coaching.db import Base, utcnow
 
 ACTIONS = ("read", "write", "sign", "addendum", "publish", "export", "search", "break_glass",
            "summary_read", "checkin_read", "reflection_read",
-           "export_request", "export_release", "export_decline")
+           "export_request", "export_release", "export_decline",
+           "erase", "retention_purge")
 
 
 class AuditEvent(Base):

@@ -70,6 +70,10 @@ def open_joint_sessions(db: Session, couple: Couple, coach_user: User, *, flags_
 
     With an unresolved safety flag, ``note`` is added to each such flag's review log."""
     note = (note or "").strip()
+    from coaching.erasure.services import separation_of
+
+    if separation_of(db, couple.id) is not None:
+        raise OpeningRefused("This couple has ended: joint sessions stay closed.")
     flags = safety.unresolved_flags(db, couple.id)
     refusal = gate.opening_refusal(gate.OpeningRequest(
         already_open=couple.joint_sessions_open,

@@ -1,0 +1,66 @@
+"""A person's request to delete their account, and a couple's separation.
+
+Neither table holds free text: only ids and instants, so erasing a person never has to
+touch them (a request keeps the pseudonymised user's id, as the ledger does).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coaching.db import Base, utcnow
+
+
+class DeletionRequest(Base):
+    """"Delete my account": carried out at ``due_at`` unless cancelled first.
+
+    Live while both ``cancelled_at`` and ``erased_at`` are null (at most one per user, which
+    the service keeps: a new request while one is live returns the live one).
+    """
+
+    __tablename__ = "account_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    cancelled_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    @property
+    def is_live(self) -> bool:
+        return self.cancelled_at is None and self.erased_at is None
+
+
+class CoupleSeparation(Base):
+    """The couple has ended (one row per couple): joint sessions are closed for good, each
+    partner keeps their own data and the joint history up to ``separated_at`` and may go on
+    alone with individual sessions. ``reason`` is ``separation`` or ``erasure``."""
+
+    __tablename__ = "couple_separations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), unique=True)
+    separated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    separated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(16), default="separation")
+
+
+# The retention purge's exception to the note guards (migration 0022): a transaction marked
+# by ``coaching.erasure.retention.retention_transaction`` may DELETE signed notes and addenda.
+PURGE_SETTING = "tandem.retention_purge"
+SQLITE_PURGE_FUNCTION = "tandem_retention_purge"
+_PURGE_FLAG = "tandem_retention_purge"
+
+
+@event.listens_for(Engine, "connect")
+def _register_purge_function(dbapi_conn: Any, record: Any) -> None:
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        info = record.info
+        dbapi_conn.create_function(SQLITE_PURGE_FUNCTION, 0, lambda: 1 if info.get(_PURGE_FLAG) else 0)

@@ -1,0 +1,58 @@
+"""In the browser: a partner deletes their account from the account page (on a phone); after the
+cooling-off period the erasure runs, they can no longer log in, and the other partner's portal
+still works and says only that their partner left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from coaching import db
+from coaching.erasure import services
+from tests.conftest import PASSWORD
+from tests.erasure_data import A_EMAIL, B_EMAIL, build_world
+
+
+def log_in(page, base, email):
+    page.goto(base + "/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/account/login" not in url)
+
+
+def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_works(app, live_server, new_page,
+                                                                                    frozen_clock):
+    with app.app_context():
+        build_world(future_from=frozen_clock() + timedelta(days=8))
+        db.session.remove()
+    a = new_page()
+    a.set_viewport_size({"width": 390, "height": 844})
+    log_in(a, live_server, A_EMAIL)
+    a.goto(live_server + "/account/settings")
+    a.get_by_role("link", name="delete your account").click()
+    a.get_by_label("Your password").fill(PASSWORD)
+    a.get_by_label("I understand that my account and my answers will be erased").check()
+    a.get_by_role("button", name="Delete my account").click()
+    assert a.get_by_role("button", name="Keep my account").is_visible()
+    assert a.get_by_text("We will erase your account on").is_visible()
+    assert a.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+
+    frozen_clock.advance(days=7, minutes=1)
+    with app.app_context():
+        assert services.erase_due(db.session, frozen_clock()) == 1
+        db.session.remove()
+    a.goto(live_server + "/home")
+    assert "/account/login" in a.url  # the account's sign-ins ended with it
+    a.get_by_label("Email").fill(A_EMAIL)
+    a.get_by_label("Password").fill(PASSWORD)
+    a.get_by_role("button", name="Log in").click()
+    assert a.get_by_text("That email and password do not match an account.").is_visible()
+
+    b = new_page()
+    log_in(b, live_server, B_EMAIL)
+    b.goto(live_server + "/home")
+    assert "qzxa" not in b.content().lower()
+    b.goto(live_server + "/account/couple")
+    assert b.get_by_text("Your couple ended on").is_visible()
+    b.goto(live_server + "/homework")
+    assert "bxqv reflection" in b.content() and "qzxa" not in b.content().lower()
