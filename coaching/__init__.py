@@ -107,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.checkins.views import bp as checkins_bp
 
     app.register_blueprint(checkins_bp)
+    from coaching.feeds.views import bp as feeds_bp
+
+    app.register_blueprint(feeds_bp)
     register_security_headers(app)
 
 

@@ -219,6 +219,11 @@ class Config:
         # Check-ins: send one to a couple after every N completed joint sessions (0: only when
         # the coach sends one).
         self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))
+        # Private calendar feeds: how many days of past sessions a feed keeps, and how often one
+        # feed, and one address, may be fetched (Flask-Limiter syntax, ";" between limits).
+        self.CALENDAR_FEED_PAST_DAYS = max(0, int(env.get("CALENDAR_FEED_PAST_DAYS", 90)))
+        self.CALENDAR_FEED_LIMIT = env.get("CALENDAR_FEED_LIMIT", "30 per minute;300 per hour")
+        self.CALENDAR_FEED_LIMIT_PER_IP = env.get("CALENDAR_FEED_LIMIT_PER_IP", "300 per minute")
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""
