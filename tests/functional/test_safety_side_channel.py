@@ -114,6 +114,7 @@ TOKENS = [
 
 
 def normalise(text: str) -> str:
+    text = text.replace("\r\n ", "")  # unfold iCalendar lines, so a folded token is still one token
     for pattern, replacement in TOKENS:
         text = pattern.sub(replacement, text)
     return text
@@ -194,7 +195,10 @@ def walk_partner_b(world: World) -> dict[str, Any]:
         world.seen[f"API book {slug}"] = snapshot(answer)
         world.seen[f"API slots {slug}"] = snapshot(b.get(
             f"/api/v1/coaches/{ana}/slots?session_type={slug}&start=2026-11-03&end=2026-11-10&tz=America/New_York"))
-    crawl(world, "after booking")
+    crawl(world, "after booking")  # reaches the booking's "Add to calendar" download too
+    feed_page = b.post("/account/calendar/new", data={"csrf_token": csrf_token(b, "/account/calendar")})
+    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', feed_page.get_data(as_text=True)).group(1)
+    world.seen["B's calendar feed"] = snapshot(world.app.test_client().get(urlsplit(feed_url).path))
     with world.app.app_context():
         # What B received (the outbox keeps no content once sent: read the delivered copies).
         mails = sent_emails(to=ALEX)
@@ -232,9 +236,11 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
             assert len(db.session.scalars(select(SafetyFlag)).all()) == flags
     reached = " ".join(negative)
     for page in ("GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
-                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/"):
+                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/", "/calendar.ics",
+                 "GET /account/calendar"):
         assert page in reached, page
     assert len(negative) > 60 and len(negative["emails to B"]) >= 3
+    assert negative["B's calendar feed"][0] == 200 and "BEGIN:VEVENT" in negative["B's calendar feed"][2]
 
     assert sorted(negative) == sorted(positive)  # the same URLs and actions
     different = [key for key in negative if negative[key] != positive[key]]
