@@ -5,12 +5,12 @@
 - ``GET /calendar/feed/<token>.ics``: a person's feed, anonymous (calendar programs fetch it),
   with ETag / Last-Modified and 304s, rate-limited per feed and per address; the token is
   redacted from access logs (``coaching.access_log``: the rule's variable is named ``token``).
-- ``/account/calendar``: make (shown once), renew or revoke one's feed.
+- ``/account/calendar``: make (shown once, on the page the POST redirects to), renew or revoke one's feed.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.http import http_date, is_resource_modified
 
@@ -104,17 +104,18 @@ def _feed_url(token: str) -> str:
     return f"{current_app.config['TANDEM_BASE_URL']}/calendar/feed/{token}.ics"
 
 
-def _page(new_url: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(new_url: str | None = None):  # type: ignore[no-untyped-def]
     row = services.feed_of(db.session, current_user)
     webcal = "webcal://" + new_url.split("://", 1)[1] if new_url else None
     return render_template("feeds/calendar.html", feed=row, new_url=new_url, webcal=webcal,
-                           form=EmptyForm()), status
+                           form=EmptyForm())
 
 
 @bp.get("/account/calendar")
 @login_required
 def account_calendar():
-    return _page()
+    token = session.pop("new_calendar_feed", None)  # shown once, on the page the POST redirects to
+    return _page(new_url=_feed_url(token) if token else None)
 
 
 @bp.post("/account/calendar/new")
@@ -122,8 +123,8 @@ def account_calendar():
 def new_feed():
     if not EmptyForm().validate_on_submit():
         abort(400)
-    token = services.issue_feed(db.session, current_user, clock.now())
-    return _page(new_url=_feed_url(token))
+    session["new_calendar_feed"] = services.issue_feed(db.session, current_user, clock.now())
+    return redirect(url_for("feeds.account_calendar"), code=303)  # a reload must not make another
 
 
 @bp.post("/account/calendar/revoke")

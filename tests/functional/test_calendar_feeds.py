@@ -58,9 +58,9 @@ def uids(body: bytes) -> set[str]:
 
 
 def make_feed(client) -> str:
-    page = client.post("/account/calendar/new", data={"csrf_token": csrf_token(client, "/account/calendar")})
-    assert page.status_code == 200
-    url = re.search(r'<code id="feed-url">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    made = client.post("/account/calendar/new", data={"csrf_token": csrf_token(client, "/account/calendar")})
+    assert made.status_code == 303 and made.headers["Location"] == "/account/calendar"
+    url = re.search(r'<code id="feed-url">([^<]+)</code>', client.get("/account/calendar").get_data(as_text=True)).group(1)
     return urlsplit(url).path
 
 

@@ -214,9 +214,9 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["pages-after"] = crawl(b, ["/home", "/checkins", answer.headers["Location"], "/intake"])
     seen["joint-booking"] = try_joint_booking(b)
     seen["after-booking"] = crawl(b, ["/home"])
-    feed_page = b.post("/account/calendar/new", data={"csrf_token": re.search(
+    b.post("/account/calendar/new", data={"csrf_token": re.search(
         r'name="csrf_token" type="hidden" value="([^"]+)"', b.get("/account/calendar").get_data(as_text=True)).group(1)})
-    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', feed_page.get_data(as_text=True)).group(1)
+    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', b.get("/account/calendar").get_data(as_text=True)).group(1)
     feed = app.test_client().get(urlsplit(feed_url).path)  # B's private feed, fetched as a calendar app would
     seen["calendar-feed"] = (feed.status_code, normalise(feed.get_data(as_text=True)))
     with app.app_context():

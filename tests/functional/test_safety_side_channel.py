@@ -196,8 +196,9 @@ def walk_partner_b(world: World) -> dict[str, Any]:
         world.seen[f"API slots {slug}"] = snapshot(b.get(
             f"/api/v1/coaches/{ana}/slots?session_type={slug}&start=2026-11-03&end=2026-11-10&tz=America/New_York"))
     crawl(world, "after booking")  # reaches the booking's "Add to calendar" download too
-    feed_page = b.post("/account/calendar/new", data={"csrf_token": csrf_token(b, "/account/calendar")})
-    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', feed_page.get_data(as_text=True)).group(1)
+    world.seen["B makes a calendar feed"] = snapshot(b.post("/account/calendar/new",
+                                                            data={"csrf_token": csrf_token(b, "/account/calendar")}))
+    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', b.get("/account/calendar").get_data(as_text=True)).group(1)
     world.seen["B's calendar feed"] = snapshot(world.app.test_client().get(urlsplit(feed_url).path))
     with world.app.app_context():
         # What B received (the outbox keeps no content once sent: read the delivered copies).
