@@ -22,6 +22,7 @@ from coaching.feeds import services
 from coaching.scheduling import invitations
 from coaching.scheduling.models import Booking, BookingStatus
 from coaching.scheduling.services import NotFound, visible_booking
+from coaching.timezones import is_valid_zone
 
 bp = Blueprint("feeds", __name__)
 
@@ -59,7 +60,8 @@ def calendar_links(booking: Booking) -> dict[str, str] | None:
     else:
         from coaching.scheduling import entries
 
-        zone = request.args.get("tz", "UTC")
+        zone = request.args.get("tz", "")
+        zone = zone if is_valid_zone(zone) else "UTC"
         [event] = entries.events_for(db.session, [booking], entries.Viewer(is_coach=False, zone=zone))
     return {"ics": url_for("feeds.download", booking_id=booking.id),
             "google": invitations.google_calendar_url(event),

@@ -49,3 +49,9 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
     assert str(in_feed["UID"]) == str(event["UID"])
     page.reload()
     assert page.locator("#feed-url").count() == 0  # shown once: a reload is a plain GET of the page
+
+    # On a phone the page (with a freshly shown address) does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Make a new address").click()
+    assert page.locator("#feed-url").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
