@@ -21,6 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
@@ -96,11 +97,11 @@ def _shown(now: datetime):  # type: ignore[no-untyped-def]
                     Booking.confirmed_at.is_not(None)))  # a released hold was never in a calendar
 
 
-def feed_bookings(db: Session, user: User, now: datetime) -> tuple[list[Booking], entries.Viewer]:
-    """The bookings ``user``'s feed holds, soonest first, and how they are shown."""
+def feed_bookings(db: Session, user: User, now: datetime) -> tuple[list[Any], entries.Viewer]:
+    """The bookings ``user``'s feed holds (``entries.COLUMNS`` rows), soonest first, and how they are shown."""
     coach = coach_of_user(db, user.id)
     if coach is not None:
-        query = select(Booking).where(Booking.coach_id == coach.id, _shown(now))
+        query = select(*entries.COLUMNS).where(Booking.coach_id == coach.id, _shown(now))
         viewer = entries.Viewer(is_coach=True, zone=coach.timezone)
         moved = select(Booking.replaces_id).where(Booking.coach_id == coach.id, Booking.replaces_id.is_not(None))
     else:
@@ -109,35 +110,44 @@ def feed_bookings(db: Session, user: User, now: datetime) -> tuple[list[Booking]
             return [], entries.Viewer(is_coach=False, zone=user.timezone or "UTC")
         partner = couple.partner_for(user.id)
         viewer = entries.Viewer(is_coach=False, zone=(partner.timezone if partner else None) or user.timezone or "UTC")
-        query = (select(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id)
+        query = (select(*entries.COLUMNS).outerjoin(SessionType, SessionType.id == Booking.session_type_id)
                  .where(Booking.couple_id == couple.id, _shown(now),
                         # visible_booking's rule: the other partner's individual sessions are theirs alone
                         or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,
                             Booking.booked_by_id == user.id)))
         moved = select(Booking.replaces_id).where(Booking.couple_id == couple.id, Booking.replaces_id.is_not(None))
     replaced = set(db.scalars(moved))
-    bookings = [b for b in db.scalars(query.order_by(Booking.starts_at, Booking.id)) if b.id not in replaced]
+    bookings = [b for b in db.execute(query.order_by(Booking.starts_at, Booking.id)) if b.id not in replaced]
     return bookings, viewer
 
 
 @dataclass(frozen=True)
 class FeedContent:
-    events: tuple[invitations.CalendarEvent, ...]
+    rows: tuple[Any, ...]
+    context: entries.Context
+    viewer: entries.Viewer
     name: str
     etag: str
 
+    def events(self) -> list[invitations.CalendarEvent]:
+        return entries.build_events(self.rows, self.context, self.viewer)
+
 
 def feed_content(db: Session, user: User, now: datetime) -> FeedContent:
-    """What ``user``'s feed holds now, with an ETag that changes exactly when the document would."""
-    bookings, viewer = feed_bookings(db, user, now)
-    events = tuple(entries.events_for(db, bookings, viewer))
+    """What ``user``'s feed holds now, with an ETag that changes exactly when the document would.
+
+    The ETag is a digest of everything the document is made of: which bookings, each one's
+    ``version`` (bumped by every change of the row), the names and addresses shown, the settings
+    in links, the format. A revalidation (304) is decided without building any event."""
+    rows, viewer = feed_bookings(db, user, now)
+    context = entries.load_context(db, rows)
     name = f"Tandem: {user.name}" if viewer.is_coach else "Tandem"
-    etag = hashlib.sha256(repr((FEED_FORMAT, name, events)).encode()).hexdigest()
-    return FeedContent(events, name, etag)
+    state = repr((FEED_FORMAT, name, viewer, context.fingerprint(), [(row.id, row.version) for row in rows]))
+    return FeedContent(tuple(rows), context, viewer, name, hashlib.sha256(state.encode()).hexdigest())
 
 
 def render_feed(content: FeedContent, now: datetime) -> str:
-    return invitations.calendar(content.events, stamp=now, name=content.name, refresh="PT1H")
+    return invitations.calendar(content.events(), stamp=now, name=content.name, refresh="PT1H")
 
 
 def note_fetch(db: Session, feed: CalendarFeed, etag: str, now: datetime) -> datetime:

@@ -111,8 +111,15 @@ def test_the_etag_changes_exactly_when_the_feed_would(world):
     assert before.etag == again.etag
     book(world, "individual-session", NOW + DAY, "ben@example.com")  # Ben's own: not in Ana's feed
     assert feed_of("ana@example.com")[1].etag == before.etag
-    book(world, "consultation", NOW + 2 * DAY, "ben@example.com")
-    assert feed_of("ana@example.com")[1].etag != before.etag
+    joint = book(world, "consultation", NOW + 2 * DAY, "ben@example.com")
+    with_joint = feed_of("ana@example.com")[1].etag
+    assert with_joint != before.etag
+    user_by_email("ben@example.com").name = "Benedict"  # a name the joint session's attendees show
+    db.session.commit()
+    renamed = feed_of("ana@example.com")[1].etag
+    assert renamed != with_joint
+    services.cancel_booking(db.session, joint, now=NOW, by_coach=True, reason="ill")
+    assert feed_of("ana@example.com")[1].etag != renamed
 
 
 def test_only_the_digest_is_stored_and_renewing_or_revoking_ends_the_old_secret(world):
