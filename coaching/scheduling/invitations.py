@@ -92,14 +92,17 @@ def vevent(event: CalendarEvent, stamp: datetime) -> Event:
 # of events would take seconds. Each event's VEVENT text is kept (per process, least recently
 # used first out): an event's text depends only on its fields, so a feed is built from the
 # events that changed since the last fetch plus the kept ones.
-_VEVENT_CACHE: OrderedDict[tuple[CalendarEvent, datetime | None], str] = OrderedDict()
+_VEVENT_CACHE: OrderedDict[CalendarEvent, str] = OrderedDict()
 _VEVENT_CACHE_SIZE = 20_000
 _cache_lock = Lock()
 
 
 def vevent_text(event: CalendarEvent, stamp: datetime) -> str:
-    """``vevent(event, stamp)`` as iCalendar text (CRLF lines), from the cache when it can."""
-    key = (event, None if event.stamp else stamp)
+    """``vevent(event, stamp)`` as iCalendar text (CRLF lines), from the cache when it can (events
+    with their own ``stamp``: an invitation stamped "now" is made once and not kept)."""
+    if event.stamp is None:
+        return vevent(event, stamp).to_ical().decode()
+    key = event
     with _cache_lock:
         text = _VEVENT_CACHE.get(key)
         if text is not None:
