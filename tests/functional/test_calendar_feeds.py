@@ -243,3 +243,20 @@ def test_the_feed_token_never_reaches_the_access_log(app, caplog):
     logging.getLogger("werkzeug").info('127.0.0.1 - - [date] "%s" %s -', f"GET /calendar/feed/{secret} HTTP/1.1", 404)
     lines = [r.getMessage() for r in caplog.records]
     assert all(secret not in line for line in lines) and all(f"/calendar/feed/{REDACTED}" in line for line in lines)
+
+
+def test_a_feed_built_from_kept_event_texts_is_what_icalendar_builds_whole():
+    stamp = datetime(2026, 11, 2, tzinfo=UTC)
+    events = [invitations.CalendarEvent(uid=f"u{n}", sequence=n, start=stamp + timedelta(hours=n),
+                                        end=stamp + timedelta(hours=n, minutes=50), summary=f"Session {n}",
+                                        description="With Casey Coach\nVideo room: https://v.example/" + "x" * 80,
+                                        stamp=stamp, organizer=invitations.Person("Tandem", "hello@example.com"),
+                                        attendees=(invitations.Person("Ana", "ana@example.com"),))
+              for n in range(3)]
+    invitations.calendar(events[:2], stamp=stamp)  # the first two are now kept
+    whole = Calendar()
+    for key, value in Calendar.from_ical(invitations.calendar([], stamp=stamp, name="T")).items():
+        whole[key] = value
+    for event in events:
+        whole.add_component(invitations.vevent(event, stamp))
+    assert invitations.calendar(events, stamp=stamp, name="T") == whole.to_ical().decode()
