@@ -19,7 +19,7 @@ from coaching.accounts.forms import EmptyForm
 from coaching.accounts.models import User
 from coaching.extensions import limiter
 from coaching.feeds import services
-from coaching.scheduling import invitations
+from coaching.scheduling import entries, invitations
 from coaching.scheduling.models import Booking, BookingStatus
 from coaching.scheduling.services import NotFound, visible_booking
 from coaching.timezones import is_valid_zone
@@ -58,8 +58,6 @@ def calendar_links(booking: Booking) -> dict[str, str] | None:
     if current_user.is_authenticated:
         event = services.download_event(db.session, booking, current_user)
     else:
-        from coaching.scheduling import entries
-
         zone = request.args.get("tz", "")
         zone = zone if is_valid_zone(zone) else "UTC"
         [event] = entries.events_for(db.session, [booking], entries.Viewer(is_coach=False, zone=zone))
