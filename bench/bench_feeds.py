@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
+from time import perf_counter
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -94,6 +97,23 @@ def wrk(port: int, path: str, *headers: str) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def one_at_a_time(port: int, path: str, etag: str | None = None) -> float:
+    """Median milliseconds of 20 sequential requests (no queueing: what one calendar program waits)."""
+    times = []
+    for _ in range(20):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                         headers={"If-None-Match": etag} if etag else {})
+        started = perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                answer.read()
+        except urllib.error.HTTPError as exc:  # urllib raises on 304
+            if exc.code != 304:
+                raise
+        times.append((perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def main() -> None:
     admin, name, url = create_database()
     try:
@@ -107,17 +127,19 @@ def main() -> None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{app_port}{path}", timeout=30) as first:
                 etag, size = first.headers["ETag"], len(first.read())
-            wrk(bare_port, "/api/v1/bare", )  # warm-up, not counted
+            wrk(bare_port, "/api/v1/bare")  # warm-up, not counted
             wrk(app_port, path)
             bare_rps = wrk(bare_port, "/api/v1/bare")
             full_rps = wrk(app_port, path)
             cached_rps = wrk(app_port, path, f"If-None-Match: {etag}")
+            full_ms, cached_ms = one_at_a_time(app_port, path), one_at_a_time(app_port, path, etag)
         finally:
             stop(bare)
             stop(tandem)
         print(f"coach feed, {BOOKINGS} bookings ({size / 1024:.0f} KiB): bare Flask {bare_rps:.1f} req/s; "
               f"full feed {full_rps:.1f} req/s (ratio {full_rps / bare_rps:.3f}, {1000 / full_rps * 2:.0f} ms per "
-              f"request per worker); revalidation 304 {cached_rps:.1f} req/s (ratio {cached_rps / bare_rps:.3f})",
+              f"request per worker); revalidation 304 {cached_rps:.1f} req/s (ratio {cached_rps / bare_rps:.3f}); "
+              f"one request at a time: full {full_ms:.0f} ms, 304 {cached_ms:.0f} ms (median of 20)",
               flush=True)
     finally:
         drop_database(admin, name)
