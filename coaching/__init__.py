@@ -129,6 +129,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.erasure.views import bp as erasure_bp
 
     app.register_blueprint(erasure_bp)
+    from coaching.feeds.views import bp as feeds_bp
+
+    app.register_blueprint(feeds_bp)
     register_security_headers(app)
 
 

@@ -236,6 +236,11 @@ class Config:
         self.RETENTION_NOTES_YEARS = max(1, int(env.get("RETENTION_NOTES_YEARS", 7)))
         self.RETENTION_ABANDONED_INTAKE_DAYS = max(1, int(env.get("RETENTION_ABANDONED_INTAKE_DAYS", 730)))
         self.RETENTION_SENT_EMAILS_DAYS = max(1, int(env.get("RETENTION_SENT_EMAILS_DAYS", 365)))
+        # Private calendar feeds: how many days of past sessions a feed keeps, and how often one
+        # feed, and one address, may be fetched (Flask-Limiter syntax, ";" between limits).
+        self.CALENDAR_FEED_PAST_DAYS = max(0, int(env.get("CALENDAR_FEED_PAST_DAYS", 90)))
+        self.CALENDAR_FEED_LIMIT = env.get("CALENDAR_FEED_LIMIT", "30 per minute;300 per hour")
+        self.CALENDAR_FEED_LIMIT_PER_IP = env.get("CALENDAR_FEED_LIMIT_PER_IP", "300 per minute")
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

@@ -9,6 +9,7 @@ walked through everything B can reach in two worlds that differ only in A's re-s
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from collections import deque
 from datetime import timedelta
 from pathlib import Path
@@ -153,6 +154,8 @@ SKIP = ("/static/", "/account/logout", "https://", "http://", "mailto:", "#")
 
 
 def normalise(text: str) -> str:
+    text = text.replace("\r\n ", "")  # unfold iCalendar lines (downloads, feeds) before masking tokens
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)  # calendar UIDs
     text = re.sub(r'value="[^"]*"', 'value=""', text)     # CSRF tokens
     text = re.sub(r"/\d+", "/N", text)                     # ids in links
     text = re.sub(r"tandem-[\w-]{16,}", "tandem-ROOM", text)  # random video room names
@@ -217,6 +220,11 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     statuses, files = export_through_pages(app, b, w.emails["b"])
     seen["export"] = (statuses, {name: normalise(body) for name, body in files.items()})
     assert files and "your_checkins" in files["tandem-export/data.json"], "B's export was not taken"
+    b.post("/account/calendar/new", data={"csrf_token": re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', b.get("/account/calendar").get_data(as_text=True)).group(1)})
+    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', b.get("/account/calendar").get_data(as_text=True)).group(1)
+    feed = app.test_client().get(urlsplit(feed_url).path)  # B's private feed, fetched as a calendar app would
+    seen["calendar-feed"] = (feed.status_code, normalise(feed.get_data(as_text=True)))
     with app.app_context():
         seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body or ""))
                           for m in mail.sent_emails(to=w.emails["b"])]
@@ -244,6 +252,7 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
     assert positive["pages-before"].keys() == negative["pages-before"].keys()
     assert len(positive["pages-before"]) > 5
     for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "after-booking", "emails",
-                "a-answer-status", "account-pages", "export"):
+                "a-answer-status", "account-pages", "export", "calendar-feed"):
         assert positive[key] == negative[key], key
     assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed", "export_ready"]
+    assert positive["calendar-feed"][0] == 200 and "BEGIN:VEVENT" in positive["calendar-feed"][1]

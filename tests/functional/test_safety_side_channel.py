@@ -115,6 +115,7 @@ TOKENS = [
 
 
 def normalise(text: str) -> str:
+    text = text.replace("\r\n ", "")  # unfold iCalendar lines, so a folded token is still one token
     for pattern, replacement in TOKENS:
         text = pattern.sub(replacement, text)
     return text
@@ -202,6 +203,11 @@ def walk_partner_b(world: World) -> dict[str, Any]:
     assert files and "your_private_intake" in files["tandem-export/data.json"], statuses
     world.seen["export of B"] = [normalise(str(s)) for s in statuses]
     world.seen.update({f"export of B: {name}": normalise(body) for name, body in files.items()})
+    crawl(world, "after booking")  # reaches the booking's "Add to calendar" download too
+    world.seen["B makes a calendar feed"] = snapshot(b.post("/account/calendar/new",
+                                                            data={"csrf_token": csrf_token(b, "/account/calendar")}))
+    feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', b.get("/account/calendar").get_data(as_text=True)).group(1)
+    world.seen["B's calendar feed"] = snapshot(world.app.test_client().get(urlsplit(feed_url).path))
     with world.app.app_context():
         # What B received (the outbox keeps no content once sent: read the delivered copies).
         mails = sent_emails(to=ALEX)
@@ -240,9 +246,11 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
     reached = " ".join(negative)
     for page in ("GET /account/profile", "GET /account/data", "export of B: tandem-export/data.json",
                  "GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
-                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/"):
+                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/", "/calendar.ics",
+                 "GET /account/calendar"):
         assert page in reached, page
     assert len(negative) > 60 and len(negative["emails to B"]) >= 3
+    assert negative["B's calendar feed"][0] == 200 and "BEGIN:VEVENT" in negative["B's calendar feed"][2]
 
     assert sorted(negative) == sorted(positive)  # the same URLs and actions
     different = [key for key in negative if negative[key] != positive[key]]
