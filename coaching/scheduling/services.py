@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
+from coaching.calendars.models import ExternalBusy
 from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
@@ -136,7 +137,8 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
 
 def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | None, start: datetime,
                   end: datetime, now: datetime, exclude_id: int | None = None) -> dict[int, list[slots.Busy]]:
-    """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query).
+    """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query),
+    and the busy times read from each coach's calendar elsewhere (one more).
 
     A booking counts toward the session type's daily maximum when it is of that type and
     belongs to a couple (a coach's own blocks do not count)."""
@@ -152,6 +154,11 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
         if row.id != exclude_id:
             counts = row.session_type_id == session_type_id and row.couple_id is not None
             busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
+    # The coach's calendar elsewhere (coaching/calendars): the busy times of its last successful sync.
+    for row in db.execute(select(ExternalBusy.coach_id, ExternalBusy.starts_at, ExternalBusy.ends_at).where(
+            ExternalBusy.coach_id.in_(ids), ExternalBusy.starts_at < shift(end, _MARGIN),
+            ExternalBusy.ends_at > shift(start, -_MARGIN))):
+        busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at))
     return busy
 
 
