@@ -37,6 +37,27 @@ def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)  # an all-day date: local midnight
 
 
+_TOO_FINE = {"SECONDLY", "MINUTELY"}
+
+
+def _occurrences(text: bytes | str, start: datetime, end: datetime, limit: int) -> list[icalendar.Event]:
+    """The event occurrences of one document in ``[start, end)`` widened by a day (all-day
+    dates are local), at most ``limit``. A rule repeating every second or minute is read as
+    its first occurrence only: no calendar means that, and expanding it would cost millions."""
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+        for component in calendar.walk("VEVENT"):
+            for rule in component.get("RRULE") if isinstance(component.get("RRULE"), list) else [component.get("RRULE")]:
+                if rule is not None and str((rule.get("FREQ") or [""])[0]).upper() in _TOO_FINE:
+                    del component["RRULE"]
+                    break
+        found = recurring_ical_events.of(calendar, components=["VEVENT"]).between(
+            start - timedelta(days=1), end + timedelta(days=1))
+    except Exception as exc:  # noqa: BLE001 - any parse or expansion error means unreadable
+        raise CalendarUnreadable(f"{type(exc).__name__}") from exc
+    return found[:limit]
+
+
 def busy_intervals(data: bytes | str | list[bytes | str], start: datetime, end: datetime, timezone: str, *,
                    skip_uids: Collection[str] = (), limit: int = 20_000) -> list[Interval]:
     """The busy UTC intervals of every event in ``data`` (one or more VCALENDAR texts) that
@@ -45,14 +66,7 @@ def busy_intervals(data: bytes | str | list[bytes | str], start: datetime, end: 
     texts = data if isinstance(data, list) else [data]
     out: list[Interval] = []
     for text in texts:
-        try:
-            calendar = icalendar.Calendar.from_ical(text)
-            # the window is widened by a day so all-day events (local dates) are not cut off
-            occurrences = recurring_ical_events.of(calendar, components=["VEVENT"]).between(
-                start - timedelta(days=1), end + timedelta(days=1))
-        except Exception as exc:  # noqa: BLE001 - any parse or expansion error means unreadable
-            raise CalendarUnreadable(f"{type(exc).__name__}") from exc
-        for event in occurrences:
+        for event in _occurrences(text, start, end, limit):
             uid = str(event.get("UID", ""))
             if uid in skip_uids:
                 continue
