@@ -90,3 +90,14 @@ class Radicale:
     def add_event(self, calendar_url: str, uid: str, start: Any, end: Any, summary: str = "Dentist") -> None:
         calendar = self.client().calendar(url=calendar_url)
         calendar.add_event(dtstart=start, dtend=end, summary=summary, uid=uid)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One Radicale for the test session (import this fixture into a test module to use it)."""
+    server = Radicale(tmp_path_factory.mktemp("radicale")).start()
+    yield server
+    server.stop()
