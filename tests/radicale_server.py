@@ -68,7 +68,8 @@ class Radicale:
         """A caldav client as the coach's other calendar app (not Tandem)."""
         import caldav
 
-        return caldav.DAVClient(url=self.url, username=USER, password=PASSWORD, timeout=10, enable_rfc6764=False)
+        return caldav.DAVClient(url=self.url, username=USER, password=PASSWORD, timeout=10, enable_rfc6764=False,
+                                auth_type="basic")
 
     def new_calendar(self) -> str:
         """A new empty calendar of the user; its URL."""

@@ -39,7 +39,7 @@ def _explain(exc: Exception) -> RemoteError:
 
 def _client(account: Account) -> Any:
     return caldav.DAVClient(url=account.url, username=account.username, password=account.password,
-                            timeout=int(max(1, account.timeout)), enable_rfc6764=False)
+                            timeout=int(max(1, account.timeout)), enable_rfc6764=False, auth_type="basic")
 
 
 def _same(a: str, b: str) -> bool:
