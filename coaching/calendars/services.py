@@ -252,10 +252,11 @@ def sync_calendar(db: Session, calendar_id: int, now: datetime) -> bool:
         db.rollback()
         return False
     db.execute(delete(ExternalBusy).where(ExternalBusy.calendar_id == calendar_id))
-    if intervals:
+    merged = busy_mod.merged(intervals)
+    if merged:
         db.execute(insert(ExternalBusy), [
-            {"calendar_id": calendar_id, "coach_id": coach_id, "starts_at": i.start, "ends_at": i.end,
-             "synced_at": now} for i in intervals])
+            {"calendar_id": calendar_id, "coach_id": coach_id, "starts_at": lo, "ends_at": hi, "synced_at": now}
+            for lo, hi in merged])
     db.execute(update(ExternalCalendar).where(ExternalCalendar.id == calendar_id).values(
         last_attempt_at=now, last_success_at=now, last_error=None, failing_since=None, failure_emailed_at=None))
     db.commit()

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,7 @@ class TooLate(SchedulingError):
 # --- reading: free slots ----------------------------------------------------------------------
 
 _MARGIN = timedelta(days=2)  # daily maximum and buffers look at whole local days around the window
+_EXTERNAL_MARGIN = timedelta(days=1)  # external busy times: buffers only
 
 
 def rules_of(session_type: SessionType) -> slots.SessionRules:
@@ -155,10 +156,15 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
             counts = row.session_type_id == session_type_id and row.couple_id is not None
             busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
     # The coach's calendar elsewhere (coaching/calendars): the busy times of its last successful sync.
-    for row in db.execute(select(ExternalBusy.coach_id, ExternalBusy.starts_at, ExternalBusy.ends_at).where(
-            ExternalBusy.coach_id.in_(ids), ExternalBusy.starts_at < shift(end, _MARGIN),
-            ExternalBusy.ends_at > shift(start, -_MARGIN))):
-        busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at))
+    # They never count toward a daily maximum, so a day either side covers any buffer; PostgreSQL
+    # hands back aware instants already, so they skip UTCDateTime's per-value conversion.
+    columns = (ExternalBusy.starts_at, ExternalBusy.ends_at)
+    if db.get_bind().dialect.name == "postgresql":
+        columns = tuple(type_coerce(c, DateTime(timezone=True)) for c in columns)  # type: ignore[assignment]
+    for coach_id, starts_at, ends_at in db.execute(select(ExternalBusy.coach_id, *columns).where(
+            ExternalBusy.coach_id.in_(ids), ExternalBusy.starts_at < shift(end, _EXTERNAL_MARGIN),
+            ExternalBusy.ends_at > shift(start, -_EXTERNAL_MARGIN))):
+        busy[coach_id].append(slots.Busy(starts_at, ends_at))
     return busy
 
 

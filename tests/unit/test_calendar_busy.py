@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coaching.calendars.busy import CalendarUnreadable, busy_intervals
+from coaching.calendars.busy import CalendarUnreadable, Interval, busy_intervals, merged
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)
@@ -115,3 +115,10 @@ def test_an_endless_secondly_or_minutely_rule_is_read_as_its_first_occurrence():
         assert spans(busy_intervals(text, START, END, "UTC")) == [
             (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 1, 0, 0, 30, tzinfo=UTC))]
         assert time.perf_counter() - started < 5
+
+
+def test_overlapping_and_touching_intervals_are_stored_merged():
+    at = lambda h, m=0: datetime(2026, 11, 5, h, m, tzinfo=UTC)  # noqa: E731
+    got = merged([Interval(at(9), at(10), "a"), Interval(at(12), at(13), "d"), Interval(at(9, 30), at(11), "b"),
+                  Interval(at(11), at(11, 30), "c"), Interval(at(12, 15), at(12, 45), "e")])
+    assert got == [(at(9), at(11, 30)), (at(12), at(13))]
