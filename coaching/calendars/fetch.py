@@ -48,9 +48,15 @@ def normalise_url(url: str) -> str:
     url = (url or "").strip()
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise FetchRefused("That is not a web address.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchRefused("The address must start with https:// (or http:// or webcal://).")
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise FetchRefused("That is not a web address.")
     return url
 
 

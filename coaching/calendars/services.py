@@ -211,9 +211,13 @@ def _push_calendar(db: Session, calendar_id: int, now: datetime) -> int:
             db.commit()
             _failed(db, calendar_id, str(exc), now)
             return done
-        # Only the change that was sent is marked done; one made meanwhile stays pending.
+        # Only the change that was sent is marked done; one made meanwhile stays pending, and
+        # if another worker already sent (and cleared) a newer change, this older write may have
+        # landed after it: pending again, so the newest state is sent once more.
         db.execute(update(CalendarEvent).where(CalendarEvent.id == row_id, CalendarEvent.changes == changes)
                    .values(dirty=False, pushed_at=now, attempts=0, last_error=None))
+        db.execute(update(CalendarEvent).where(CalendarEvent.id == row_id, CalendarEvent.changes != changes)
+                   .values(dirty=True))
         db.commit()
         done += 1
     return done
