@@ -161,7 +161,10 @@ def _account(calendar: ExternalCalendar) -> remote.Account:
 def _open(db: Session, calendar_id: int, account: remote.Account) -> Any:
     """The remote calendar; the URL the server resolved is remembered for next time."""
     _checked_url(account.url)  # the guard holds on every use, not only when connecting
+    if account.calendar_url:
+        _checked_url(account.calendar_url)
     handle, resolved = remote.open_calendar(account)
+    _checked_url(resolved)  # the server names the calendar: it may not point inside the network either
     if account.calendar_url != resolved:
         db.execute(update(ExternalCalendar).where(ExternalCalendar.id == calendar_id)
                    .values(calendar_url=resolved))
