@@ -132,6 +132,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.feeds.views import bp as feeds_bp
 
     app.register_blueprint(feeds_bp)
+    from coaching.calendars.views import bp as calendars_bp
+
+    app.register_blueprint(calendars_bp)
     register_security_headers(app)
 
 

@@ -241,6 +241,14 @@ class Config:
         self.CALENDAR_FEED_PAST_DAYS = max(0, int(env.get("CALENDAR_FEED_PAST_DAYS", 90)))
         self.CALENDAR_FEED_LIMIT = env.get("CALENDAR_FEED_LIMIT", "30 per minute;300 per hour")
         self.CALENDAR_FEED_LIMIT_PER_IP = env.get("CALENDAR_FEED_LIMIT_PER_IP", "300 per minute")
+        # A coach's calendar elsewhere (coaching/calendars): read every N minutes, this many days
+        # ahead, each fetch bounded in time and size; private and loopback addresses are refused
+        # unless allowed (tests, or a CalDAV server on the practice's own network).
+        self.CALENDAR_SYNC_MINUTES = float(env.get("CALENDAR_SYNC_MINUTES", 10))
+        self.CALENDAR_SYNC_DAYS = int(env.get("CALENDAR_SYNC_DAYS", 120))
+        self.CALENDAR_TIMEOUT_SECONDS = float(env.get("CALENDAR_TIMEOUT_SECONDS", 15))
+        self.CALENDAR_MAX_BYTES = int(env.get("CALENDAR_MAX_BYTES", 5 * 1024 * 1024))
+        self.CALENDAR_ALLOW_PRIVATE_ADDRESSES = _bool(env.get("CALENDAR_ALLOW_PRIVATE_ADDRESSES"), default=False)
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""

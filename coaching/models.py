@@ -17,3 +17,4 @@ from coaching.checkins import models as checkins  # noqa: F401
 from coaching.exports import models as exports  # noqa: F401
 from coaching.erasure import models as erasure  # noqa: F401
 from coaching.feeds import models as feeds  # noqa: F401
+from coaching.calendars import models as calendars  # noqa: F401

@@ -7,3 +7,4 @@ from coaching.payments import tasks as payments_tasks  # noqa: F401
 from coaching.scheduling import tasks as scheduling_tasks  # noqa: F401
 from coaching.exports import tasks as exports_tasks  # noqa: F401
 from coaching.erasure import tasks as erasure_tasks  # noqa: F401
+from coaching.calendars import tasks as calendars_tasks  # noqa: F401

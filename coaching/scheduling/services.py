@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
+from coaching.calendars.models import ExternalBusy
 from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
@@ -101,6 +102,7 @@ class TooLate(SchedulingError):
 # --- reading: free slots ----------------------------------------------------------------------
 
 _MARGIN = timedelta(days=2)  # daily maximum and buffers look at whole local days around the window
+_EXTERNAL_MARGIN = timedelta(days=1)  # external busy times: buffers only
 
 
 def rules_of(session_type: SessionType) -> slots.SessionRules:
@@ -136,7 +138,8 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
 
 def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | None, start: datetime,
                   end: datetime, now: datetime, exclude_id: int | None = None) -> dict[int, list[slots.Busy]]:
-    """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query).
+    """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query),
+    and the busy times read from each coach's calendar elsewhere (one more).
 
     A booking counts toward the session type's daily maximum when it is of that type and
     belongs to a couple (a coach's own blocks do not count)."""
@@ -152,6 +155,16 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
         if row.id != exclude_id:
             counts = row.session_type_id == session_type_id and row.couple_id is not None
             busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
+    # The coach's calendar elsewhere (coaching/calendars): the busy times of its last successful sync.
+    # They never count toward a daily maximum, so a day either side covers any buffer; PostgreSQL
+    # hands back aware instants already, so they skip UTCDateTime's per-value conversion.
+    columns = (ExternalBusy.starts_at, ExternalBusy.ends_at)
+    if db.get_bind().dialect.name == "postgresql":
+        columns = tuple(type_coerce(c, DateTime(timezone=True)) for c in columns)  # type: ignore[assignment]
+    for coach_id, starts_at, ends_at in db.execute(select(ExternalBusy.coach_id, *columns).where(
+            ExternalBusy.coach_id.in_(ids), ExternalBusy.starts_at < shift(end, _EXTERNAL_MARGIN),
+            ExternalBusy.ends_at > shift(start, -_EXTERNAL_MARGIN))):
+        busy[coach_id].append(slots.Busy(starts_at, ends_at))
     return busy
 
 
