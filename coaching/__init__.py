@@ -107,6 +107,11 @@ def register_blueprints(app: Flask) -> None:
     from coaching.checkins.views import bp as checkins_bp
 
     app.register_blueprint(checkins_bp)
+    from coaching.series.api import bp as series_api_bp
+    from coaching.series.views import bp as series_bp
+
+    app.register_blueprint(series_bp)
+    app.register_blueprint(series_api_bp)
     register_security_headers(app)
 
 
