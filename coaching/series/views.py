@@ -228,6 +228,7 @@ def cancel(series_id: int):
     return redirect(url_for("series.show", series_id=series.id), code=303)
 
 
-@bp.app_context_processor
-def _series_settings() -> dict:  # type: ignore[type-arg]
-    return {"series_counts": range(plan.MIN_COUNT, plan.MAX_COUNT + 1)}
+@bp.app_template_global("series_counts")
+def series_counts() -> range:
+    """The numbers of sessions a series may have (a global: imported macros see no context)."""
+    return range(plan.MIN_COUNT, plan.MAX_COUNT + 1)

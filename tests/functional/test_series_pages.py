@@ -54,6 +54,7 @@ def test_the_book_page_offers_a_series_without_javascript(client, setup):
     form = re.search(r'<form method="get" action="([^"]+)" class="repeat-form">(.*?)</form>', page, re.S)
     assert form and form.group(1) == f"/book/{setup['coach']}/couples-session/series"
     assert 'name="every"' in form.group(2) and 'name="count"' in form.group(2)
+    assert '<option value="2">' in form.group(2) and '<option value="12">' in form.group(2)
     chooser = client.get(series_url(setup["coach"], every=2, count=4)).get_data(as_text=True)
     assert "4 sessions, every other week" in chooser
     assert f'action="/book/{setup["coach"]}/couples-session/series?every=2&amp;count=4"' in chooser
