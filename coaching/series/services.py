@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
 from coaching.db import immediate
+from coaching.notify.outbox import queue_email
 from coaching.scheduling import events
 from coaching.scheduling import services as sched
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
@@ -106,11 +107,47 @@ def hold_series(db: Session, *, user: User, coach_id: int, session_type_slug: st
     refusal = sched.joint_gate_refusal(session_type, couple, coach.id)
     if refusal is not None:
         raise refusal
+    hold_until = now + timedelta(minutes=int(current_app.config.get("HOLD_MINUTES", 15)))
+    return _hold(db, coach, session_type, couple.id, user.id, occurrences, weeks, zone, now, requested,
+                 hold_until, check_cap=True)
+
+
+def hold_series_for_couple(db: Session, *, coach_user: User, couple_id: int, session_type_slug: str,
+                           occurrences: list[plan.Occurrence], weeks: int, now: datetime,
+                           requested: int | None = None) -> BookingSeries:
+    """The coach books a series of joint sessions for one of their couples, at the coach's wall
+    time. Paid sessions are held for ``SERIES_COACH_HOLD_HOURS`` and both partners are emailed a
+    link to confirm and pay (the couple's hold cap does not apply: the coach chose to reserve
+    their own time); free ones are confirmed at once. Same all-or-nothing transaction and
+    ``SeriesClash`` as ``hold_series``; NotFound for someone else's couple, NotAllowed for an
+    individual session type, JointSessionsNotOpen until the coach has opened them."""
+    from coaching.intake.models import Couple
+
+    if not 1 <= len(occurrences) <= plan.MAX_COUNT or weeks not in (1, 2):
+        raise SeriesRefused()
+    coach = sched.coach_of_user(db, coach_user.id)
+    couple = db.get(Couple, couple_id)
+    if coach is None or couple is None or couple.coach_id != coach.id:
+        raise sched.NotFound()
+    coach, session_type = sched.bookable_session_type(db, coach.id, session_type_slug)
+    if session_type.kind != SessionKind.JOINT:
+        raise sched.NotAllowed("A coach books a series of joint sessions; individual sessions are each partner's own.")
+    refusal = sched.joint_gate_refusal(session_type, couple, coach.id)
+    if refusal is not None:
+        raise refusal
+    hold_until = now + timedelta(hours=float(current_app.config.get("SERIES_COACH_HOLD_HOURS", 48)))
+    return _hold(db, coach, session_type, couple.id, coach_user.id, occurrences, weeks, coach.timezone, now,
+                 requested, hold_until, check_cap=False, reserved_by_coach=True)
+
+
+def _hold(db: Session, coach, session_type: SessionType, couple_id: int, booker_id: int,  # type: ignore[no-untyped-def]
+          occurrences: list[plan.Occurrence], weeks: int, zone: str, now: datetime, requested: int | None,
+          hold_until: datetime, *, check_cap: bool, reserved_by_coach: bool = False) -> BookingSeries:
+    """The one transaction of a series: check and hold each occurrence, or raise SeriesClash."""
     first = next((o.start for o in occurrences if o.start is not None), now)
-    hold_minutes = int(current_app.config.get("HOLD_MINUTES", 15))
     with sched._booking_transaction(db, coach, session_type, first, now):
-        if not session_type.is_free:
-            sched._check_hold_cap(db, couple.id, user.id, now)  # the whole series is one hold group
+        if check_cap and not session_type.is_free:
+            sched._check_hold_cap(db, couple_id, booker_id, now)  # the whole series is one hold group
         held: list[tuple[plan.Occurrence, Booking]] = []
         clashes: list[Clash] = []
         for occurrence in occurrences:
@@ -126,9 +163,8 @@ def hold_series(db: Session, *, user: User, coach_id: int, session_type_slug: st
                 clashes.append(Clash(occurrence.position, occurrence.local_date, occurrence.start, "taken"))
                 continue
             booking = sched._new_booking(
-                coach_id=coach.id, session_type_id=session_type.id, couple_id=couple.id, booked_by_id=user.id,
-                starts_at=occurrence.start, ends_at=end, status=BookingStatus.HELD,
-                hold_expires_at=now + timedelta(minutes=hold_minutes))
+                coach_id=coach.id, session_type_id=session_type.id, couple_id=couple_id, booked_by_id=booker_id,
+                starts_at=occurrence.start, ends_at=end, status=BookingStatus.HELD, hold_expires_at=hold_until)
             db.add(booking)
             db.flush()  # the next occurrence's check (and the alternatives) see this one
             held.append((occurrence, booking))
@@ -137,8 +173,8 @@ def hold_series(db: Session, *, user: User, coach_id: int, session_type_slug: st
                            _alternatives(db, coach.id, session_type, c.local_date, zone, c.start, now))
                      for c in clashes]
             raise SeriesClash(found, [o for o, _ in held])
-        series = BookingSeries(coach_id=coach.id, couple_id=couple.id, session_type_id=session_type.id,
-                               booked_by_id=user.id, interval_weeks=weeks, zone=zone,
+        series = BookingSeries(coach_id=coach.id, couple_id=couple_id, session_type_id=session_type.id,
+                               booked_by_id=booker_id, interval_weeks=weeks, zone=zone,
                                requested=min(max(requested or len(held), 1), plan.MAX_COUNT))
         db.add(series)
         db.flush()
@@ -150,8 +186,23 @@ def hold_series(db: Session, *, user: User, coach_id: int, session_type_slug: st
                 sched._confirm(db, booking, now)
             else:
                 events.hold_placed.send(booking, db=db, now=now)
+        if reserved_by_coach and not session_type.is_free:
+            _tell_couple_reserved(db, series, coach, session_type, [b for _, b in held], hold_until)
         db.commit()
     return series
+
+
+def _tell_couple_reserved(db: Session, series: BookingSeries, coach, session_type: SessionType,  # type: ignore[no-untyped-def]
+                          bookings: list[Booking], hold_until: datetime) -> None:
+    """Email both partners (each in their own zone) that their coach reserved these times."""
+    from coaching.scheduling.notices import recipients
+    from coaching.templating import local_time
+
+    link = current_app.config["TANDEM_BASE_URL"] + f"/series/{series.id}"
+    for user, zone in recipients(db, bookings[0], session_type):
+        queue_email(db, user.email, "series_reserved", name=user.name, coach_name=coach.name, title=session_type.name,
+                    zone=zone, dates=[local_time(b.starts_at, zone) for b in bookings],
+                    until=local_time(hold_until, zone), series_url=link)
 
 
 # --- reading ---------------------------------------------------------------------------------

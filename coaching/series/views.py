@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from coaching import clock, db
 from coaching.accounts.models import Role
@@ -20,7 +21,7 @@ from coaching.scheduling.rate_limits import limit_hold_creation
 from coaching.scheduling.views import DAYS_SHOWN, _from_date, _window, _zone, grouped_slots
 from coaching.security import role_required, verified_required
 from coaching.series import plan, services
-from coaching.series.forms import PayForm, ResolveForm, SeriesCancelForm, SeriesSlotForm
+from coaching.series.forms import CoachSeriesForm, PayForm, ResolveForm, SeriesCancelForm, SeriesSlotForm
 from coaching.validation import parse_instant
 
 bp = Blueprint("series", __name__)
@@ -120,15 +121,7 @@ def resolve(coach_id: int, slug: str):
     if not form.validate_on_submit():
         abort(400)
     zone = _zone()
-    starts = []
-    for index in range(plan.MAX_COUNT):
-        value = request.form.get(f"occ-{index}")
-        if value is None or value == "drop":
-            continue
-        try:
-            starts.append(parse_instant(value))
-        except ValueError:
-            abort(422, description="Please choose one of the times shown.")
+    starts = _chosen_starts()
     try:
         if not starts:
             raise services.SeriesRefused("Keep at least one session, or go back and choose another time.")
@@ -142,6 +135,110 @@ def resolve(coach_id: int, slug: str):
     except sched.SchedulingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("series.book", coach_id=coach.id, slug=slug, every=weeks, count=count)), 303
+    return redirect(url_for("series.show", series_id=series.id), code=303)
+
+
+def _chosen_starts() -> list:  # type: ignore[type-arg]
+    """The starts chosen on a clash page (``occ-<n>``: an ISO instant, or ``drop``); 422 if malformed."""
+    starts = []
+    for index in range(plan.MAX_COUNT):
+        value = request.form.get(f"occ-{index}")
+        if value is None or value == "drop":
+            continue
+        try:
+            starts.append(parse_instant(value))
+        except ValueError:
+            abort(422, description="Please choose one of the times shown.")
+    return starts
+
+
+# --- the coach books a series for a couple ----------------------------------------------------
+
+
+def _coach_and_couple(couple_id: int):  # type: ignore[no-untyped-def]
+    from coaching.intake.models import Couple
+
+    coach = sched.coach_of_user(db.session, current_user.id)
+    couple = db.session.get(Couple, couple_id)
+    if coach is None or couple is None or couple.coach_id != coach.id:
+        abort(404)
+    return coach, couple
+
+
+def _coach_form_page(coach, couple, form, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("series/coach_book.html", coach=coach, couple=couple, form=form,
+                           closed=not couple.joint_sessions_open), status
+
+
+@bp.route("/coach/couples/<int:couple_id>/series", methods=["GET", "POST"])
+@role_required(Role.COACH)
+def coach_book(couple_id: int):
+    from datetime import datetime as _datetime
+    from zoneinfo import ZoneInfo
+
+    from coaching.scheduling.models import SessionKind
+
+    coach, couple = _coach_and_couple(couple_id)
+    form = CoachSeriesForm()
+    form.session_type.choices = [(st.slug, st.name) for st in coach.session_types
+                                 if st.active and st.kind == SessionKind.JOINT]
+    if request.method == "GET" or not form.validate_on_submit():
+        return _coach_form_page(coach, couple, form, 200 if request.method == "GET" else 422)
+    if form.session_type.data not in dict(form.session_type.choices) or not form.count.data.isdigit():
+        form.session_type.errors = ["Choose one of your joint sessions."]
+        return _coach_form_page(coach, couple, form, 422)
+    weeks, count = int(form.every.data), int(form.count.data)
+    first = _datetime.combine(form.on_date.data, form.start.data, tzinfo=ZoneInfo(coach.timezone))
+    slug = form.session_type.data
+    try:
+        weeks, occurrences = services.requested_occurrences(first, coach.timezone, weeks, count)
+        series = services.hold_series_for_couple(db.session, coach_user=current_user, couple_id=couple.id,
+                                                 session_type_slug=slug, occurrences=occurrences, weeks=weeks,
+                                                 now=clock.now(), requested=count)
+    except services.SeriesClash as exc:
+        session_type = db.session.scalar(select(SessionType).where(SessionType.slug == slug))
+        return _coach_clash_page(coach, couple, session_type, weeks, count, exc), 409
+    except sched.SchedulingError as exc:
+        flash(str(exc), "error")
+        return _coach_form_page(coach, couple, form, exc.status)
+    flash("The series is in your calendar. Both partners have been emailed.", "success")
+    return redirect(url_for("series.show", series_id=series.id), code=303)
+
+
+def _coach_clash_page(coach, couple, session_type, weeks, count, clash):  # type: ignore[no-untyped-def]
+    rows = sorted([("fine", o.position, o) for o in clash.fine] + [("clash", c.position, c) for c in clash.clashes],
+                  key=lambda r: r[1])
+    return render_template("series/clashes.html", coach=coach, session_type=session_type, zone=coach.timezone,
+                           rows=rows, weeks=weeks, count=count, form=ResolveForm(),
+                           back=url_for("series.coach_book", couple_id=couple.id),
+                           action=url_for("series.coach_resolve", couple_id=couple.id, slug=session_type.slug,
+                                          every=weeks, count=count))
+
+
+@bp.post("/coach/couples/<int:couple_id>/series/confirm")
+@role_required(Role.COACH)
+def coach_resolve(couple_id: int):
+    coach, couple = _coach_and_couple(couple_id)
+    weeks, count = _request_args()
+    slug = request.args.get("slug", "")
+    if not ResolveForm().validate_on_submit():
+        abort(400)
+    starts = _chosen_starts()
+    try:
+        if not starts:
+            raise services.SeriesRefused("Keep at least one session, or start again.")
+        occurrences = services.explicit_occurrences(starts, coach.timezone)
+        series = services.hold_series_for_couple(db.session, coach_user=current_user, couple_id=couple.id,
+                                                 session_type_slug=slug, occurrences=occurrences, weeks=weeks,
+                                                 now=clock.now(), requested=count)
+    except services.SeriesClash as exc:
+        flash("Some of those times were taken in the meantime. Please choose again.", "error")
+        session_type = db.session.scalar(select(SessionType).where(SessionType.slug == slug))
+        return _coach_clash_page(coach, couple, session_type, weeks, count, exc), 409
+    except sched.SchedulingError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("series.coach_book", couple_id=couple.id), code=303)
+    flash("The series is in your calendar. Both partners have been emailed.", "success")
     return redirect(url_for("series.show", series_id=series.id), code=303)
 
 

@@ -272,3 +272,61 @@ def test_page_hostile_resolve_and_cancel_forms_are_4xx(app, client, setup):
         assert 400 <= client.post(location + "/cancel", data={"csrf_token": token, **data}).status_code < 500
     with app.app_context():
         assert {str(b.status) for b in rows(Booking)} == {"held"}
+
+
+# --- the coach books a series for a couple -----------------------------------------------------
+
+
+def coach_form(client, couple_id, **values):
+    url = f"/coach/couples/{couple_id}/series"
+    data = {"csrf_token": csrf_token(client, url), "session_type": "couples-session", "on_date": "2026-11-03",
+            "start": "10:00", "every": "2", "count": "3"} | values
+    return client.post(url, data=data)
+
+
+def test_the_coach_books_a_series_for_their_couple_who_are_emailed_and_pay(app, client, setup):
+    from tests.mail import sent_emails
+
+    with app.app_context():
+        from coaching.intake.models import Couple
+
+        db.session.get(Couple, 1).coach_id = setup["coach"]
+        db.session.commit()
+    login(client, "coach@example.com")
+    assert "Book a series of joint sessions" in client.get("/coach/couples/1/joint").get_data(as_text=True)
+    done = coach_form(client, 1)
+    assert done.status_code == 303
+    with app.app_context():
+        held = rows(Booking)
+        assert [b.starts_at for b in held] == [FIRST, FIRST + 2 * WEEK, FIRST + 4 * WEEK]
+        assert {str(b.status) for b in held} == {"held"}
+        assert {b.hold_expires_at for b in held} == {datetime(2026, 11, 4, 15, 0, tzinfo=UTC)}  # 48 hours
+        [to_ben] = sent_emails(to="ben@example.com", kind="series_reserved")
+        assert "Tue 03 Nov 2026, 15:00 GMT" in to_ben.text_body and "/series/1" in to_ben.text_body
+        assert len(sent_emails(to="ana@example.com", kind="series_reserved")) == 1
+    partner = app.test_client()
+    login(partner, "ben@example.com")
+    paid = partner.post("/series/1/pay", data={"csrf_token": csrf_token(partner, "/series/1")})
+    assert paid.status_code == 303
+    with app.app_context():
+        assert {str(b.status) for b in rows(Booking)} == {"confirmed"} and len(rows(Payment)) == 3
+
+
+def test_the_coach_sees_clashes_and_cannot_book_for_someone_elses_couple(app, client, setup):
+    with app.app_context():
+        from coaching.intake.models import Couple
+
+        db.session.get(Couple, 1).coach_id = setup["coach"]
+        db.session.commit()
+    other = app.test_client()
+    login(other, "cleo@example.com")
+    book_series(other, setup["coach"], start=FIRST + 2 * WEEK, count=2)
+    login(client, "coach@example.com")
+    clash = coach_form(client, 1)
+    assert clash.status_code == 409 and "Some dates of your series clash" in clash.get_data(as_text=True)
+    assert coach_form(client, 2).status_code == 404  # cleo's couple has no coach chosen
+    assert coach_form(client, 1, session_type="individual-session").status_code == 422
+    assert coach_form(client, 1, count="1000").status_code == 422
+    assert coach_form(client, 1, every="9").status_code == 422
+    with app.app_context():
+        assert len(rows(Booking, Booking.couple_id == 1)) == 0
