@@ -14,9 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coaching.db import Base, utcnow
 
-MIN_OCCURRENCES, MAX_OCCURRENCES = 2, 12
-
-
 class BookingSeries(Base):
     __tablename__ = "booking_series"
     __table_args__ = (

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 __pure__ = True
 
-INTERVALS = {"weekly": 1, "fortnightly": 2}
 MIN_COUNT, MAX_COUNT = 2, 12
 
 
