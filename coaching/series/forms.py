@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from coaching.form_fields import select_choices
 from coaching.validation import SaneDate
 
 
@@ -35,5 +36,6 @@ class CoachSeriesForm(FlaskForm):
     session_type = SelectField("Session", validate_choice=False)
     on_date = DateField("First date", validators=[InputRequired(message="Choose the first date."), SaneDate()])
     start = TimeField("Time (your time zone)", validators=[InputRequired(message="Give a start time.")])
-    every = SelectField("Repeat", choices=[("1", "Every week"), ("2", "Every other week")])
-    count = SelectField("Number of sessions", choices=[(str(n), str(n)) for n in range(2, 13)], default="6")
+    every = SelectField("Repeat", choices=select_choices([("1", "Every week"), ("2", "Every other week")]))
+    count = SelectField("Number of sessions", choices=select_choices((str(n), str(n)) for n in range(2, 13)),
+                        default="6")

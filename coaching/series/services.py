@@ -292,11 +292,22 @@ def pay_series(db: Session, series: BookingSeries, user: User, now: datetime):  
     except (sched.HoldExpired, sched.HoldNotActive) as exc:
         raise HoldGone("The hold on these times has ended. Please choose the times again.") from exc
     outcome = CheckoutOutcome("confirmed")
-    for booking in held:
+    opened = _open_checkouts(db, [b.id for b in held], now)
+    for booking in [b for b in held if b.id not in opened] or held[:1]:
         outcome = start_checkout(db, booking, user, now)
         if outcome.kind == "redirect":
-            return outcome
+            return outcome  # Stripe: one Checkout per session; paying again starts the next one
     return CheckoutOutcome("invoice") if outcome.kind in ("invoice", "credit") else outcome
+
+
+def _open_checkouts(db: Session, booking_ids: list[int], now: datetime) -> set[int]:
+    """The bookings among ``booking_ids`` whose Stripe Checkout is open (being paid)."""
+    from coaching.payments.models import Payment, Provider
+    from coaching.payments.states import OPEN
+
+    return set(db.scalars(select(Payment.booking_id).where(
+        Payment.booking_id.in_(booking_ids), Payment.provider == Provider.STRIPE, Payment.status.in_(OPEN),
+        Payment.checkout_expires_at > now)))
 
 
 class _NotEnoughCredits(Exception):

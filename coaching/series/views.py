@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from coaching import clock, db
 from coaching.accounts.models import Role
+from coaching.form_fields import select_choices
 from coaching.coaches.models import CoachProfile
 from coaching.scheduling import services as sched
 from coaching.scheduling.models import BookingStatus, SessionType
@@ -180,11 +181,11 @@ def coach_book(couple_id: int):
 
     coach, couple = _coach_and_couple(couple_id)
     form = CoachSeriesForm()
-    form.session_type.choices = [(st.slug, st.name) for st in coach.session_types
-                                 if st.active and st.kind == SessionKind.JOINT]
+    joint = [(st.slug, st.name) for st in coach.session_types if st.active and st.kind == SessionKind.JOINT]
+    form.session_type.choices = select_choices(joint)
     if request.method == "GET" or not form.validate_on_submit():
         return _coach_form_page(coach, couple, form, 200 if request.method == "GET" else 422)
-    if form.session_type.data not in dict(form.session_type.choices) or not form.count.data.isdigit():
+    if form.session_type.data not in dict(joint) or not form.count.data.isdigit():
         form.session_type.errors = ["Choose one of your joint sessions."]
         return _coach_form_page(coach, couple, form, 422)
     weeks, count = int(form.every.data), int(form.count.data)

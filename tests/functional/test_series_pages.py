@@ -330,3 +330,36 @@ def test_the_coach_sees_clashes_and_cannot_book_for_someone_elses_couple(app, cl
     assert coach_form(client, 1, every="9").status_code == 422
     with app.app_context():
         assert len(rows(Booking, Booking.couple_id == 1)) == 0
+
+
+class TestWithStripe:
+    """With Stripe each session is its own Checkout: paying again opens the next one."""
+
+    @pytest.fixture
+    def config_overrides(self, standin):
+        from tests.payment_data import stripe_config
+
+        return stripe_config(standin)
+
+    @pytest.fixture
+    def standin(self):
+        from tests.payment_data import WEBHOOK_SECRET
+        from tests.stripe_standin import StripeStandIn
+
+        with StripeStandIn(WEBHOOK_SECRET) as server:
+            yield server
+
+    def test_each_session_gets_its_own_checkout(self, app, client, setup, standin):
+        login(client, "ana@example.com")
+        location = book_series(client, setup["coach"], count=2).headers["Location"]
+        token = csrf_token(client, location)
+        first = client.post(location + "/pay", data={"csrf_token": token})
+        second = client.post(location + "/pay", data={"csrf_token": token})
+        again = client.post(location + "/pay", data={"csrf_token": token})
+        assert first.status_code == second.status_code == 303
+        assert first.headers["Location"] != second.headers["Location"]
+        assert again.headers["Location"] == first.headers["Location"]  # both open: back to the first
+        assert len(standin.sessions) == 2
+        with app.app_context():
+            assert {str(b.status) for b in rows(Booking)} == {"held"}
+            assert {p.status for p in rows(Payment)} == {PaymentStatus.PENDING}
