@@ -269,3 +269,26 @@ def test_a_rescheduled_occurrence_stays_in_its_series(world, frozen_clock):
     moved = sched.reschedule_booking(db.session, second, new_start=second.starts_at + timedelta(hours=2), now=now)
     assert [b.id for b in services.occurrences_of(db.session, series.id)][1] == moved.id
     assert count(SeriesOccurrence) == 2
+
+
+def test_cancelling_the_rest_of_a_paid_series_refunds_each_by_the_policy(world, frozen_clock, admin):
+    from coaching.payments.models import Refund, RefundStatus
+
+    now = frozen_clock()
+    first = datetime(2026, 11, 3, 21, 0, tzinfo=UTC)  # 30 hours ahead: past the 48-hour full-refund cutoff
+    series = hold(world, world.partner_a, now, first=first, n=3)
+    services.pay_series(db.session, series, world.partner_a, now)
+    for payment in db.session.scalars(select(Payment)).all():
+        ledger.record_manual_payment(db.session, payment.id, method="bank_transfer", reference="", now=now,
+                                     paid_on=now.date(), admin=admin)
+    bookings = services.occurrences_of(db.session, series.id)
+
+    services.cancel_occurrences(db.session, series, bookings[0].id, "later", now=now, by_user=world.partner_a)
+    # ... and a repeat changes nothing
+    with pytest.raises(sched.NotFound):
+        services.cancel_occurrences(db.session, series, bookings[0].id, "later", now=now, by_user=world.partner_a)
+
+    refunds = {db.session.get(Payment, r.payment_id).booking_id: (r.amount_cents, r.status)
+               for r in db.session.scalars(select(Refund))}
+    assert refunds == {bookings[0].id: (6000, RefundStatus.OWED), bookings[1].id: (12000, RefundStatus.OWED),
+                       bookings[2].id: (12000, RefundStatus.OWED)}
