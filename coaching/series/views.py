@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from coaching import clock, db
 from coaching.accounts.models import Role
-from coaching.form_fields import select_choices
 from coaching.coaches.models import CoachProfile
+from coaching.form_fields import select_choices
 from coaching.scheduling import services as sched
 from coaching.scheduling.models import BookingStatus, SessionType
 from coaching.scheduling.rate_limits import limit_hold_creation
