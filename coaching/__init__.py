@@ -135,6 +135,11 @@ def register_blueprints(app: Flask) -> None:
     from coaching.calendars.views import bp as calendars_bp
 
     app.register_blueprint(calendars_bp)
+    from coaching.series.api import bp as series_api_bp
+    from coaching.series.views import bp as series_bp
+
+    app.register_blueprint(series_bp)
+    app.register_blueprint(series_api_bp)
     register_security_headers(app)
 
 

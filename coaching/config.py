@@ -174,6 +174,8 @@ class Config:
         # partner's own individual ones), and this many hold attempts per person (pages + API).
         self.MAX_HOLDS_PER_COUPLE = int(env.get("MAX_HOLDS_PER_COUPLE", 2))
         self.HOLD_LIMIT_PER_USER = env.get("HOLD_LIMIT_PER_USER", "10 per hour")
+        # A series of paid sessions a coach reserves for a couple is held this long for them to pay.
+        self.SERIES_COACH_HOLD_HOURS = float(env.get("SERIES_COACH_HOLD_HOURS", 48))
         # Crisis lines on the Support page (linked for everyone): a JSON list of
         # {"name": ..., "contact": ...}; unset keeps the built-in US/UK list.
         if env.get("CRISIS_RESOURCES"):

@@ -18,3 +18,4 @@ from coaching.exports import models as exports  # noqa: F401
 from coaching.erasure import models as erasure  # noqa: F401
 from coaching.feeds import models as feeds  # noqa: F401
 from coaching.calendars import models as calendars  # noqa: F401
+from coaching.series import models as series  # noqa: F401

@@ -325,9 +325,15 @@ def _lock_couple(db: Session, couple_id: int) -> None:
 def active_holds_seen_by(db: Session, couple_id: int, user_id: int, now: datetime) -> int:
     """Live unpaid holds of the couple that ``user_id`` may see: joint sessions, and the
     individual sessions they hold themselves (the other partner's are their own business,
-    so they neither show nor count against this partner)."""
+    so they neither show nor count against this partner). A series' holds count once
+    (``coaching.series``: one hold group)."""
+    from coaching.series.models import SeriesOccurrence
+
+    group = func.coalesce(-SeriesOccurrence.series_id, Booking.id)  # series ids negated: never a booking id
     return int(db.scalar(
-        select(func.count()).select_from(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id)
+        select(func.count(func.distinct(group))).select_from(Booking)
+        .outerjoin(SeriesOccurrence, SeriesOccurrence.booking_id == Booking.id)
+        .outerjoin(SessionType, SessionType.id == Booking.session_type_id)
         .where(Booking.couple_id == couple_id, Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now,
                or_(SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == user_id))) or 0)
 

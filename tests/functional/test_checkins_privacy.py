@@ -8,6 +8,7 @@ walked through everything B can reach in two worlds that differ only in A's re-s
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 from collections import deque
@@ -195,6 +196,18 @@ def try_joint_booking(client) -> tuple[int, str]:
     return response.status_code, normalise(response.headers.get("Location", ""))
 
 
+def try_joint_series(client) -> tuple[int, str, str]:
+    """B holds a weekly series of two on the first free time of the same session type (``coaching.series``)."""
+    home = client.get("/home").get_data(as_text=True)
+    url = re.search(r'href="(/book/\d+/[^"?]+)"', home).group(1) + "/series?every=1&count=2"
+    page = client.get(url).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="([^"]+)" class="inline-form slot">(.*?)</form>', page, re.S)
+    fields = dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)))
+    response = client.post(html.unescape(form.group(1)), data=fields)
+    target = client.get(response.headers["Location"]) if response.status_code in (302, 303) else response
+    return response.status_code, normalise(response.headers.get("Location", "")), normalise(target.get_data(as_text=True))
+
+
 def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> dict[str, Any]:
     """Build a fresh database; A answers a check-in with ``a_screen``; record all B sees."""
     app = create_app(tandem_config.TestConfig(DATABASE_URL=sqlite_url(template, tmp_path), RATELIMIT_ENABLED=False))
@@ -215,6 +228,7 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["b-answer"] = (answer.status_code, normalise(answer.headers.get("Location", "")))
     seen["pages-after"] = crawl(b, ["/home", "/checkins", answer.headers["Location"], "/intake"])
     seen["joint-booking"] = try_joint_booking(b)
+    seen["joint-series"] = try_joint_series(b)
     seen["after-booking"] = crawl(b, ["/home"])
     seen["account-pages"] = crawl(b, ["/account/profile", "/account/data"])
     statuses, files = export_through_pages(app, b, w.emails["b"])
@@ -251,8 +265,10 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
     # ... and not at all for B
     assert positive["pages-before"].keys() == negative["pages-before"].keys()
     assert len(positive["pages-before"]) > 5
-    for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "after-booking", "emails",
+    for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "joint-series", "after-booking", "emails",
                 "a-answer-status", "account-pages", "export", "calendar-feed"):
         assert positive[key] == negative[key], key
-    assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed", "export_ready"]
+    assert positive["joint-series"][0] == 303  # a series of two, confirmed at once (a free session type)
+    assert [kind for kind, *_ in positive["emails"]] == (["checkin_requested"] + ["booking_confirmed"] * 3
+                                                         + ["export_ready"])
     assert positive["calendar-feed"][0] == 200 and "BEGIN:VEVENT" in positive["calendar-feed"][1]

@@ -196,6 +196,15 @@ def walk_partner_b(world: World) -> dict[str, Any]:
         world.seen[f"API book {slug}"] = snapshot(answer)
         world.seen[f"API slots {slug}"] = snapshot(b.get(
             f"/api/v1/coaches/{ana}/slots?session_type={slug}&start=2026-11-03&end=2026-11-10&tz=America/New_York"))
+    for slug in ("consultation", "couples-session", "individual-session"):  # a series (coaching.series)
+        answer = b.post("/api/v1/series", json={"coach_id": ana, "session_type": slug, "interval": "weekly",
+                                                "start": start, "count": 3}, headers={"X-CSRFToken": api_token})
+        world.seen[f"API series {slug}"] = snapshot(answer)
+    series = f"/book/{ana}/individual-session/series?every=2&count=2"
+    booked = b.post(series, data={"start": first_start(b.get(series).get_data(as_text=True)),
+                                  "csrf_token": csrf_token(b, series)})
+    world.seen["book series by form"] = snapshot(booked)
+    world.seen["book series by form: target"] = snapshot(b.get(booked.headers.get("Location", series)))
     crawl(world, "after booking")
     # B's copy of their data (/account/data is crawled above from the settings page): every file
     # of the ZIP, decompressed, must be the same in both worlds.
@@ -257,6 +266,8 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
     assert different == [], {key: (negative[key][:2], positive[key][:2]) for key in different[:5]}
     # And what B met is the design: a welcome call first, joint sessions not open yet.
     assert negative["book welcome call"][0] == 302 and negative["API book consultation"][0] == 403
+    assert negative["API series consultation"][0] == 403 and negative["book series by form"][0] == 303
+    assert any(key.startswith("after booking GET /series/") for key in negative)  # B's own series page, crawled
 
 
 def test_matchings_proposals_are_identical_in_both_worlds(two_worlds):
