@@ -107,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.checkins.views import bp as checkins_bp
 
     app.register_blueprint(checkins_bp)
+    from coaching.reminders.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
     register_security_headers(app)
 
 

@@ -47,6 +47,15 @@ def _crisis_resources(raw: str) -> list[dict[str, str]]:
     return [{"name": item["name"], "contact": item["contact"]} for item in value]
 
 
+def _reminder_offsets(raw: str) -> tuple[int, ...]:
+    from coaching.reminders.timing import parse_offsets
+
+    try:
+        return parse_offsets(raw)
+    except ValueError as exc:
+        raise ConfigError(f"REMINDER_OFFSETS: {exc}.") from exc
+
+
 def redis_fail_fast_options(connect_timeout: float = 0.5, socket_timeout: float = 2.0) -> dict[str, object]:
     """Options for a Redis client that gives up quickly when Redis is down.
 
@@ -219,6 +228,9 @@ class Config:
         # Check-ins: send one to a couple after every N completed joint sessions (0: only when
         # the coach sends one).
         self.CHECKIN_EVERY_SESSIONS = max(0, int(env.get("CHECKIN_EVERY_SESSIONS", 0)))
+        # Reminders: how long before each session everyone who may see it is emailed
+        # (comma-separated, each a number and m, h or d; empty: no reminders).
+        self.REMINDER_OFFSETS = _reminder_offsets(env.get("REMINDER_OFFSETS", "24h,1h"))
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""
