@@ -210,8 +210,13 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["b-answer"] = (answer.status_code, normalise(answer.headers.get("Location", "")))
     seen["pages-after"] = crawl(b, ["/home", "/checkins", answer.headers["Location"], "/intake"])
     seen["joint-booking"] = try_joint_booking(b)
-    seen["after-booking"] = crawl(b, ["/home"])
+    seen["after-booking"] = crawl(b, ["/home", "/account/notifications"])
     with app.app_context():
+        from coaching.reminders.services import dispatch_due
+        from coaching.scheduling.models import Booking
+
+        start = db.session.scalar(select(Booking.starts_at).order_by(Booking.id.desc()))
+        dispatch_due(db.session, start - timedelta(hours=1))  # B's reminder, as the worker sends it
         seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body or ""))
                           for m in mail.sent_emails(to=w.emails["b"])]
         assert seen["emails"], "B received no email: the comparison would prove nothing"
@@ -240,4 +245,5 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
     for key in ("pages-before", "gate", "b-answer", "pages-after", "joint-booking", "after-booking", "emails",
                 "a-answer-status"):
         assert positive[key] == negative[key], key
-    assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed"]
+    assert [kind for kind, *_ in positive["emails"]] == ["checkin_requested", "booking_confirmed", "booking_reminder"]
+    assert "/account/notifications" in " ".join(positive["after-booking"])

@@ -44,7 +44,8 @@ from tests.matching_data import CATALOG
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 BLOCKS = tuple(f"{d}-{b}" for d in ("mon", "tue", "wed", "thu", "fri") for b in ("afternoon", "evening"))
 SAM, ALEX, ADMIN, ANA = "sam@example.com", "alex@example.com", "admin@example.com", "ana@example.com"
-START_PAGES = ("/home", "/intake", "/match", "/book", "/support", "/account/settings", "/coaches")
+START_PAGES = ("/home", "/intake", "/match", "/book", "/support", "/account/settings", "/account/notifications",
+               "/coaches")
 MAX_DEPTH = 3  # "Later times" links go on for ever; three clicks from a start page reach every page type
 
 
@@ -196,8 +197,18 @@ def walk_partner_b(world: World) -> dict[str, Any]:
             f"/api/v1/coaches/{ana}/slots?session_type={slug}&start=2026-11-03&end=2026-11-10&tz=America/New_York"))
     crawl(world, "after booking")
     with world.app.app_context():
+        # B's reminder of the welcome call, as the worker sends it an hour before.
+        from coaching.reminders.tasks import dispatch_reminders_now
+
+        now = world.clock.at
+        alex = db.session.scalar(select(User.id).where(User.email == ALEX))
+        world.clock.set(db.session.scalar(select(Booking.starts_at).where(Booking.booked_by_id == alex))
+                        - timedelta(hours=1))
+        dispatch_reminders_now()
+        world.clock.set(now)
         # What B received (the outbox keeps no content once sent: read the delivered copies).
         mails = sent_emails(to=ALEX)
+        assert "booking_reminder" in {m.kind for m in mails}
         assert mails, "B received no email at all: the comparison would prove nothing"
         world.seen["emails to B"] = [(m.kind, normalise(m.subject), normalise(m.text_body),
                                       normalise(m.html_body or "")) for m in mails]
@@ -232,7 +243,8 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
             assert len(db.session.scalars(select(SafetyFlag)).all()) == flags
     reached = " ".join(negative)
     for page in ("GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
-                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/"):
+                 f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/",
+                 "GET /account/notifications"):
         assert page in reached, page
     assert len(negative) > 60 and len(negative["emails to B"]) >= 3
 
