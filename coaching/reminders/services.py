@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -113,7 +114,7 @@ def _dispatch_batch(db: Session, now: datetime, limit: int) -> Counter[str]:
                           .join(Booking, Booking.id == Reminder.booking_id).where(Reminder.id.in_(ids))
                           .execution_options(populate_existing=True)).all()
         bookings = {row.Booking.id: row.Booking for row in rows}
-        _preload(db, bookings.values())
+        loaded = _preload(db, bookings.values())  # held here: the session only keeps weak references
         people = {booking_id: _people(db, booking) for booking_id, booking in bookings.items()}
         latest = dict(((b, u), at) for b, u, at in db.execute(
             select(Reminder.booking_id, Reminder.user_id, func.max(Reminder.due_at))
@@ -144,29 +145,35 @@ def _dispatch_batch(db: Session, now: datetime, limit: int) -> Counter[str]:
                                  .execution_options(synchronize_session=False)).all()
             counts[str(state)] += len(claimed)
             if state == ReminderState.SENT:
-                for reminder_id in sorted(claimed):
-                    row = by_id[reminder_id]
-                    _email(db, row.Booking, *people[row.Booking.id][row.user_id])
+                with db.no_autoflush:  # the outbox rows go in one INSERT at the commit
+                    for reminder_id in sorted(claimed):
+                        row = by_id[reminder_id]
+                        _email(db, row.Booking, *people[row.Booking.id][row.user_id])
         db.commit()
+        del loaded
     if counts["sent"] or len(counts) > 1:
         log.info("reminders: %s", dict(counts))
     return counts
 
 
-def _preload(db: Session, bookings: object) -> None:
-    """Load the batch's couples (partners, users), coaches and session types in a few queries,
-    so ``notices.recipients`` and ``_people`` find them in the session."""
-    couple_ids = {b.couple_id for b in bookings if b.couple_id is not None}  # type: ignore[attr-defined]
-    coach_ids = {b.coach_id for b in bookings}  # type: ignore[attr-defined]
-    type_ids = {b.session_type_id for b in bookings if b.session_type_id is not None}  # type: ignore[attr-defined]
+def _preload(db: Session, bookings: Iterable[Booking]) -> list[object]:
+    """Load the batch's couples (partners, users), coaches and session types in three queries,
+    so ``notices.recipients``, ``_people`` and ``_email`` find them in the session's identity
+    map without a query each; return them (the caller keeps them alive)."""
+    bookings = list(bookings)
+    couple_ids = {b.couple_id for b in bookings if b.couple_id is not None}
+    type_ids = {b.session_type_id for b in bookings if b.session_type_id is not None}
+    fresh = {"populate_existing": True}
+    loaded: list[object] = []
     if couple_ids:
-        db.scalars(select(Couple).where(Couple.id.in_(couple_ids))
-                   .options(selectinload(Couple.partners).selectinload(Partner.user))
-                   .execution_options(populate_existing=True)).all()
-    db.scalars(select(CoachProfile).where(CoachProfile.id.in_(coach_ids))
-               .options(selectinload(CoachProfile.user)).execution_options(populate_existing=True)).all()
+        loaded += db.scalars(select(Couple).where(Couple.id.in_(couple_ids))
+                             .options(selectinload(Couple.partners).selectinload(Partner.user))
+                             .execution_options(**fresh)).all()
+    loaded += db.scalars(select(CoachProfile).where(CoachProfile.id.in_({b.coach_id for b in bookings}))
+                         .options(selectinload(CoachProfile.user)).execution_options(**fresh)).all()
     if type_ids:
-        db.scalars(select(SessionType).where(SessionType.id.in_(type_ids))).all()
+        loaded += db.scalars(select(SessionType).where(SessionType.id.in_(type_ids))).all()
+    return loaded
 
 
 def _email(db: Session, booking: Booking, user: User, zone: str, is_coach: bool) -> None:
