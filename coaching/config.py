@@ -231,6 +231,8 @@ class Config:
         # Reminders: how long before each session everyone who may see it is emailed
         # (comma-separated, each a number and m, h or d; empty: no reminders).
         self.REMINDER_OFFSETS = _reminder_offsets(env.get("REMINDER_OFFSETS", "24h,1h"))
+        # Without a worker (tasks inline), the web process dispatches due reminders once a minute.
+        self.REMINDERS_WEB_SWEEP = self.TASKS_MODE == "inline"
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""
@@ -269,5 +271,6 @@ class TestConfig(Config):
         self.MAIL_DIR = None  # a test that wants .eml files sets its own folder
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
+        self.REMINDERS_WEB_SWEEP = False  # tests dispatch reminders themselves
         for key, value in overrides.items():
             setattr(self, key, value)

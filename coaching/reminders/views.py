@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import logging
+import threading
+import time
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coaching import db
@@ -12,6 +16,34 @@ from coaching.reminders.forms import NotificationsForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/account")
 receivers.connect()
+log = logging.getLogger("tandem.reminders")
+_SWEEP_EVERY = 60.0  # seconds
+_last_sweep = 0.0
+_sweep_lock = threading.Lock()
+
+
+@bp.after_app_request
+def _sweep_without_a_worker(response: Response) -> Response:
+    """With tasks inline (``make run``: no ``flask worker``, so no periodic task), the web
+    process dispatches due reminders itself, at most once a minute, after a response is sent."""
+    global _last_sweep
+    if not current_app.config.get("REMINDERS_WEB_SWEEP"):
+        return response
+    with _sweep_lock:
+        if time.monotonic() - _last_sweep < _SWEEP_EVERY:
+            return response
+        _last_sweep = time.monotonic()
+    response.call_on_close(_sweep_quietly)
+    return response
+
+
+def _sweep_quietly() -> None:
+    from coaching.reminders.tasks import dispatch_reminders_now
+
+    try:
+        dispatch_reminders_now()
+    except Exception:  # noqa: BLE001 - a failed sweep is retried a minute later; the response is sent
+        log.exception("reminder sweep failed")
 
 
 @bp.route("/notifications", methods=["GET", "POST"])

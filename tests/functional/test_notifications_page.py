@@ -103,4 +103,41 @@ def test_a_partner_who_turned_homework_emails_off_is_not_emailed_when_a_summary_
         publish(world, "joint")
         assert sent_emails(to=EMAILS["sam"], kind="homework_shared") == []
         assert len(sent_emails(to=EMAILS["alex"], kind="homework_shared")) == 1
-        assert user_by_email(EMAILS["sam"]) is not None
+
+
+@pytest.fixture
+def swept(monkeypatch):
+    from coaching.reminders import views
+
+    monkeypatch.setattr(views, "_last_sweep", 0.0)
+    return views
+
+
+@pytest.mark.parametrize("config_overrides", [{"REMINDERS_WEB_SWEEP": True}])
+def test_without_a_worker_the_web_process_sends_due_reminders_at_most_once_a_minute(app, client, frozen_clock,
+                                                                                     swept):
+    from datetime import UTC, datetime, timedelta
+
+    from coaching.scheduling import services
+    from tests.scheduling_data import create_coach, create_couple, create_session_type
+
+    start = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
+    with app.app_context():
+        coach = create_coach(session_types=[create_session_type("consultation")])
+        create_couple("ana@example.com", "ben@example.com")
+        services.place_hold(db.session, user=user_by_email("ana@example.com"), coach_id=coach.id,
+                            session_type_slug="consultation", start=start, now=frozen_clock.at)
+    frozen_clock.set(start - timedelta(hours=1))
+    client.get("/").close()
+    with app.app_context():
+        assert len(sent_emails(kind="booking_reminder")) == 3
+    frozen_clock.set(start - timedelta(minutes=1))
+    with app.app_context():
+        from coaching.reminders.models import Reminder
+        from sqlalchemy import update
+
+        db.session.execute(update(Reminder).values(sent_at=None, state="pending"))
+        db.session.commit()
+    client.get("/").close()
+    with app.app_context():
+        assert len(sent_emails(kind="booking_reminder")) == 3
