@@ -36,7 +36,9 @@ from coaching.scheduling.models import Booking, BookingStatus, SessionType
 from coaching.templating import local_time
 
 log = logging.getLogger("tandem.reminders")
-BATCH = 500
+# Reminders per transaction. SQLite holds its single write lock for the whole batch (web
+# requests wait meanwhile), so its batches are smaller.
+BATCH = {"postgresql": 500, "sqlite": 100}
 
 
 # --- the rows follow the booking -----------------------------------------------------------------
@@ -84,9 +86,11 @@ def move(db: Session, old: Booking, new: Booking, now: datetime) -> None:
 # --- dispatch ------------------------------------------------------------------------------------
 
 
-def dispatch_due(db: Session, now: datetime, *, batch: int = BATCH, max_batches: int | None = None) -> Counter[str]:
+def dispatch_due(db: Session, now: datetime, *, batch: int | None = None,
+                 max_batches: int | None = None) -> Counter[str]:
     """Handle every reminder due at ``now``, a batch per transaction; return counts by outcome
     (``sent``, ``started``, ``off``, ``superseded``, ``stale``)."""
+    batch = batch or BATCH.get(db.get_bind().dialect.name, 100)
     totals: Counter[str] = Counter()
     done = 0
     while max_batches is None or done < max_batches:
