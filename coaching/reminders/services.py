@@ -96,7 +96,7 @@ def dispatch_due(db: Session, now: datetime, *, batch: int | None = None,
     while max_batches is None or done < max_batches:
         counts = _dispatch_batch(db, now, batch)
         done += 1
-        if not counts:
+        if not sum(counts.values()):  # nothing due (or nothing left that this worker could claim)
             break
         totals.update(counts)
     return totals
