@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -39,6 +39,8 @@ log = logging.getLogger("tandem.reminders")
 # Reminders per transaction. SQLite holds its single write lock for the whole batch (web
 # requests wait meanwhile), so its batches are smaller.
 BATCH = {"postgresql": 500, "sqlite": 100}
+# ``backfill`` looks this far beyond the longest offset, so rows exist well before they are due.
+BACKFILL_AHEAD = timedelta(days=1)
 
 
 # --- the rows follow the booking -----------------------------------------------------------------
@@ -81,6 +83,36 @@ def move(db: Session, old: Booking, new: Booking, now: datetime) -> None:
     drop(db, old.id)
     db.flush()
     schedule(db, new, now)
+
+
+def backfill(db: Session, now: datetime, *, limit: int = 500) -> int:
+    """Make the reminders of confirmed sessions ahead that have none yet and commit; return how
+    many rows. Those are bookings confirmed before this feature existed, or written without the
+    lifecycle signals (the demo data). Idempotent: a booking confirmed through the signals has
+    its rows from the same commit, and two workers at once meet the unique constraint."""
+    offsets = tuple(current_app.config.get("REMINDER_OFFSETS", ()))
+    if not offsets:
+        return 0
+
+    def missing() -> list[Booking]:
+        return list(db.scalars(select(Booking).where(
+            Booking.status == BookingStatus.CONFIRMED, Booking.couple_id.is_not(None), Booking.starts_at > now,
+            Booking.starts_at <= now + timedelta(minutes=max(offsets)) + BACKFILL_AHEAD,
+            ~exists().where(Reminder.booking_id == Booking.id)).order_by(Booking.starts_at).limit(limit)))
+
+    if not missing():
+        db.rollback()
+        return 0
+    made = 0
+    try:
+        with immediate(db):
+            for booking in missing():
+                made += schedule(db, booking, now)
+            db.commit()
+    except IntegrityError:  # another worker made them at the same moment
+        db.rollback()
+        return 0
+    return made
 
 
 # --- dispatch ------------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from coaching.queue import huey, with_app_context
 
 @with_app_context
 def dispatch_reminders_now() -> dict[str, int]:
-    """Queue every due reminder's email in the outbox (or skip it); return counts by outcome."""
+    """Make the reminders missing for sessions ahead (``backfill``), then queue every due
+    reminder's email in the outbox (or skip it); return counts by outcome."""
     from coaching.reminders import receivers  # noqa: F401  (the worker reacts to bookings too)
-    from coaching.reminders.services import dispatch_due
+    from coaching.reminders.services import backfill, dispatch_due
 
-    return dict(dispatch_due(db.session, clock.now()))
+    now = clock.now()
+    backfill(db.session, now)
+    return dict(dispatch_due(db.session, now))
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -306,3 +306,35 @@ def test_two_worker_processes_send_each_reminder_exactly_once(world, app, databa
     assert_each_sent_exactly_once(bookings)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.sent_at.is_(None))) == 48 - 27
+
+
+def test_sessions_confirmed_without_the_signals_get_their_reminders_from_the_periodic_task(world, frozen_clock):
+    import uuid
+
+    from coaching.scheduling.models import BookingStatus
+
+    from coaching.intake.models import Couple
+    from coaching.scheduling.models import SessionType
+
+    couple_id = db.session.scalar(select(Couple.id))
+    solo_id = db.session.scalar(select(SessionType.id).where(SessionType.slug == "solo"))
+    # Written directly, as the demo data and bookings from before this feature are.
+    db.session.add(Booking(coach_id=world.id, couple_id=couple_id, session_type_id=solo_id,
+                           booked_by_id=user_by_email(BEN).id, starts_at=START, ends_at=START + timedelta(minutes=50),
+                           status=BookingStatus.CONFIRMED, confirmed_at=NOW, ical_uid=f"{uuid.uuid4()}@test",
+                           video_url="https://meet.jit.si/tandem-direct"))
+    db.session.add(Booking(coach_id=world.id, couple_id=couple_id, session_type_id=solo_id,
+                           booked_by_id=user_by_email(BEN).id, starts_at=START + timedelta(days=3),
+                           ends_at=START + timedelta(days=3, minutes=50), status=BookingStatus.CONFIRMED,
+                           confirmed_at=NOW, ical_uid=f"{uuid.uuid4()}@test"))
+    db.session.commit()
+    frozen_clock.set(START - timedelta(hours=30))
+    db.session.remove()
+    assert dispatch_reminders_now() == {}
+    rows = reminder_rows()
+    assert who(rows) == [BEN, COACH] and {r.due_at for r in rows} == {
+        START - timedelta(hours=24), START - timedelta(hours=1)}  # the session 3 days ahead: not yet
+    assert reminders.backfill(db.session, frozen_clock.at) == 0  # made once
+    frozen_clock.set(START - timedelta(hours=24))
+    assert dispatch_reminders_now() == {"sent": 2}
+    assert reminder_mails(ANA) == [] and "tandem-direct" in reminder_mails(BEN)[0].text_body
