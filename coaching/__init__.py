@@ -140,6 +140,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(series_bp)
     app.register_blueprint(series_api_bp)
+    from coaching.reminders.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
     register_security_headers(app)
 
 

@@ -47,6 +47,15 @@ def _crisis_resources(raw: str) -> list[dict[str, str]]:
     return [{"name": item["name"], "contact": item["contact"]} for item in value]
 
 
+def _reminder_offsets(raw: str) -> tuple[int, ...]:
+    from coaching.reminders.timing import parse_offsets
+
+    try:
+        return parse_offsets(raw)
+    except ValueError as exc:
+        raise ConfigError(f"REMINDER_OFFSETS: {exc}.") from exc
+
+
 def redis_fail_fast_options(connect_timeout: float = 0.5, socket_timeout: float = 2.0) -> dict[str, object]:
     """Options for a Redis client that gives up quickly when Redis is down.
 
@@ -251,6 +260,11 @@ class Config:
         self.CALENDAR_TIMEOUT_SECONDS = float(env.get("CALENDAR_TIMEOUT_SECONDS", 15))
         self.CALENDAR_MAX_BYTES = int(env.get("CALENDAR_MAX_BYTES", 5 * 1024 * 1024))
         self.CALENDAR_ALLOW_PRIVATE_ADDRESSES = _bool(env.get("CALENDAR_ALLOW_PRIVATE_ADDRESSES"), default=False)
+        # Reminders: how long before each session everyone who may see it is emailed
+        # (comma-separated, each a number and m, h or d; empty: no reminders).
+        self.REMINDER_OFFSETS = _reminder_offsets(env.get("REMINDER_OFFSETS", "24h,1h"))
+        # Without a worker (tasks inline), the web process dispatches due reminders once a minute.
+        self.REMINDERS_WEB_SWEEP = self.TASKS_MODE == "inline"
 
     def validate(self) -> None:
         """Refuse to run production with development settings."""
@@ -289,5 +303,6 @@ class TestConfig(Config):
         self.MAIL_DIR = None  # a test that wants .eml files sets its own folder
         self.PASSWORD_HASH_FAST = True
         self.SLOTS_CACHE_SECONDS = 0.0
+        self.REMINDERS_WEB_SWEEP = False  # tests dispatch reminders themselves
         for key, value in overrides.items():
             setattr(self, key, value)

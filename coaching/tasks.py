@@ -8,3 +8,4 @@ from coaching.scheduling import tasks as scheduling_tasks  # noqa: F401
 from coaching.exports import tasks as exports_tasks  # noqa: F401
 from coaching.erasure import tasks as erasure_tasks  # noqa: F401
 from coaching.calendars import tasks as calendars_tasks  # noqa: F401
+from coaching.reminders import tasks as reminders_tasks  # noqa: F401

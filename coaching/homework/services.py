@@ -25,6 +25,7 @@ from coaching.homework import rules
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, ReflectionAudience, SharedSummary
 from coaching.intake.models import Couple, Partner
 from coaching.notify.outbox import queue_email
+from coaching.reminders.services import wants_homework_emails
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
 
 __all__ = ["AlreadyShared", "CoupleShared", "HomeworkError", "InvalidText", "NotFound", "NotShareable",
@@ -139,7 +140,8 @@ def publish(db: Session, user: User, booking_id: int, *, summary: str | None, ho
             record(db, actor=user, action="publish", couple_id=couple.id, object_type="homework_summary",
                    object_id=shared.id, detail=f"booking {booking.id}, {len(items)} homework item(s)")
             for partner in couple.partners:
-                if partner.user is not None and rules.partner_sees_summary(audience, partner.id):
+                if partner.user is not None and rules.partner_sees_summary(audience, partner.id) \
+                        and wants_homework_emails(db, partner.user.id):  # their choice (/account/notifications)
                     queue_email(db, partner.user.email, "homework_shared", name=partner.user.name,
                                 coach_name=coach.name)
             db.commit()

@@ -229,7 +229,7 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     seen["pages-after"] = crawl(b, ["/home", "/checkins", answer.headers["Location"], "/intake"])
     seen["joint-booking"] = try_joint_booking(b)
     seen["joint-series"] = try_joint_series(b)
-    seen["after-booking"] = crawl(b, ["/home"])
+    seen["after-booking"] = crawl(b, ["/home", "/account/notifications"])
     seen["account-pages"] = crawl(b, ["/account/profile", "/account/data"])
     statuses, files = export_through_pages(app, b, w.emails["b"])
     seen["export"] = (statuses, {name: normalise(body) for name, body in files.items()})
@@ -240,6 +240,11 @@ def b_in_a_world(tmp_path: Path, template: Path, a_screen: dict[str, str]) -> di
     feed = app.test_client().get(urlsplit(feed_url).path)  # B's private feed, fetched as a calendar app would
     seen["calendar-feed"] = (feed.status_code, normalise(feed.get_data(as_text=True)))
     with app.app_context():
+        from coaching.reminders.services import dispatch_due
+        from coaching.scheduling.models import Booking
+
+        start = db.session.scalar(select(Booking.starts_at).order_by(Booking.id.desc()))
+        dispatch_due(db.session, start - timedelta(hours=1))  # B's reminder, as the worker sends it
         seen["emails"] = [(m.kind, m.subject, normalise(m.text_body), normalise(m.html_body or ""))
                           for m in mail.sent_emails(to=w.emails["b"])]
         assert seen["emails"], "B received no email: the comparison would prove nothing"
@@ -270,5 +275,6 @@ def test_partner_b_sees_exactly_the_same_whether_as_re_screen_is_positive_or_neg
         assert positive[key] == negative[key], key
     assert positive["joint-series"][0] == 303  # a series of two, confirmed at once (a free session type)
     assert [kind for kind, *_ in positive["emails"]] == (["checkin_requested"] + ["booking_confirmed"] * 3
-                                                         + ["export_ready"])
+                                                         + ["export_ready", "booking_reminder"])
     assert positive["calendar-feed"][0] == 200 and "BEGIN:VEVENT" in positive["calendar-feed"][1]
+    assert "/account/notifications" in " ".join(positive["after-booking"])

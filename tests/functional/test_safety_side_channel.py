@@ -45,7 +45,8 @@ from tests.matching_data import CATALOG
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 BLOCKS = tuple(f"{d}-{b}" for d in ("mon", "tue", "wed", "thu", "fri") for b in ("afternoon", "evening"))
 SAM, ALEX, ADMIN, ANA = "sam@example.com", "alex@example.com", "admin@example.com", "ana@example.com"
-START_PAGES = ("/home", "/intake", "/match", "/book", "/support", "/account/settings", "/coaches")
+START_PAGES = ("/home", "/intake", "/match", "/book", "/support", "/account/settings", "/account/notifications",
+               "/coaches")
 MAX_DEPTH = 3  # "Later times" links go on for ever; three clicks from a start page reach every page type
 
 
@@ -218,8 +219,18 @@ def walk_partner_b(world: World) -> dict[str, Any]:
     feed_url = re.search(r'<code id="feed-url">([^<]+)</code>', b.get("/account/calendar").get_data(as_text=True)).group(1)
     world.seen["B's calendar feed"] = snapshot(world.app.test_client().get(urlsplit(feed_url).path))
     with world.app.app_context():
+        # B's reminder of the welcome call, as the worker sends it an hour before.
+        from coaching.reminders.tasks import dispatch_reminders_now
+
+        now = world.clock.at
+        alex = db.session.scalar(select(User.id).where(User.email == ALEX))
+        world.clock.set(db.session.scalar(select(Booking.starts_at).where(Booking.booked_by_id == alex))
+                        - timedelta(hours=1))
+        dispatch_reminders_now()
+        world.clock.set(now)
         # What B received (the outbox keeps no content once sent: read the delivered copies).
         mails = sent_emails(to=ALEX)
+        assert "booking_reminder" in {m.kind for m in mails}
         assert mails, "B received no email at all: the comparison would prove nothing"
         world.seen["emails to B"] = [(m.kind, normalise(m.subject), normalise(m.text_body),
                                       normalise(m.html_body or "")) for m in mails]
@@ -256,7 +267,7 @@ def test_partner_b_sees_exactly_the_same_in_both_worlds_whatever_as_screen_said(
     for page in ("GET /account/profile", "GET /account/data", "export of B: tandem-export/data.json",
                  "GET /home", "GET /match", f"GET /book/{two_worlds['negative'].ana}/consultation",
                  f"GET /coaches/{two_worlds['negative'].ana}", "GET /support", "GET /bookings/", "/calendar.ics",
-                 "GET /account/calendar"):
+                 "GET /account/calendar", "GET /account/notifications"):
         assert page in reached, page
     assert len(negative) > 60 and len(negative["emails to B"]) >= 3
     assert negative["B's calendar feed"][0] == 200 and "BEGIN:VEVENT" in negative["B's calendar feed"][2]

@@ -1,0 +1,27 @@
+"""In the browser at phone width: a partner turns reminders off from their account page (axe-core
+checks each page visited, see conftest)."""
+
+from __future__ import annotations
+
+from tests.e2e.test_booking import log_in
+from tests.scheduling_data import create_couple
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_partner_turns_reminders_off_on_a_phone(app, live_server, new_page, frozen_clock):
+    with app.app_context():
+        create_couple("robin@example.com", "sam@example.com")
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "robin@example.com")
+    page.goto(live_server + "/account/settings")
+    page.get_by_role("link", name="Email reminders and notifications").click()
+    reminders = page.get_by_label("Email me a reminder before each session")
+    assert reminders.is_checked()
+    reminders.uncheck()
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Your email choices are saved.").is_visible()
+    assert not page.get_by_label("Email me a reminder before each session").is_checked()
+    assert page.get_by_label("Email me when my coach shares a session summary or homework").is_checked()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
