@@ -15,7 +15,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -27,7 +28,7 @@ from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
-from coaching.scheduling import events, lifecycle, notices, slots
+from coaching.scheduling import calendar, events, lifecycle, notices, slot_cache, slots
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
 )
@@ -101,6 +102,8 @@ class TooLate(SchedulingError):
 # --- reading: free slots ----------------------------------------------------------------------
 
 _MARGIN = timedelta(days=2)  # daily maximum and buffers look at whole local days around the window
+_BOOKINGS = Booking.__table__
+_LIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 
 
 def rules_of(session_type: SessionType) -> slots.SessionRules:
@@ -139,19 +142,20 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
     """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query).
 
     A booking counts toward the session type's daily maximum when it is of that type and
-    belongs to a couple (a coach's own blocks do not count)."""
+    belongs to a couple (a coach's own blocks do not count). One Core query of six columns,
+    read as tuples; ``ix_bookings_coach_end`` (coach, end) keeps it from reading past history."""
     ids = list(coach_ids)
     busy: dict[int, list[slots.Busy]] = {cid: [] for cid in ids}
-    query = select(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
-                   Booking.couple_id).where(
-        Booking.coach_id.in_(ids),
-        Booking.starts_at < shift(end, _MARGIN), Booking.ends_at > shift(start, -_MARGIN),
-        or_(Booking.status == BookingStatus.CONFIRMED,
-            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
-    for row in db.execute(query):
-        if row.id != exclude_id:
-            counts = row.session_type_id == session_type_id and row.couple_id is not None
-            busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
+    c = _BOOKINGS.c
+    query = select(c.id, c.coach_id, c.starts_at, c.ends_at, c.session_type_id, c.couple_id).where(
+        c.coach_id == ids[0] if len(ids) == 1 else c.coach_id.in_(ids),
+        c.ends_at > shift(start, -_MARGIN), c.starts_at < shift(end, _MARGIN),
+        c.status.in_(_LIVE), or_(c.status == BookingStatus.CONFIRMED, c.hold_expires_at > now))
+    make = slots.Busy
+    for booking_id, coach_id, starts_at, ends_at, type_id, couple_id in db.execute(query):
+        if booking_id != exclude_id:
+            busy[coach_id].append(make(starts_at, ends_at,
+                                       type_id == session_type_id and couple_id is not None))
     return busy
 
 
@@ -183,6 +187,25 @@ def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc:
         return []
     return free_slots_many(db, {coach_id: coach.timezone}, session_type, start_utc, end_utc, now,
                            exclude_booking_id=exclude_booking_id)[coach_id]
+
+
+def public_slots(db: Session, coach_id: int, slug: str, first: date, last: date, zone: str, now: datetime,
+                 gens: slot_cache.Generations | None) -> list[tuple[datetime, datetime]] | None:
+    """The public slot list: free slots of the session type ``slug`` starting on local dates
+    ``first``..``last`` in ``zone``; None if the coach or the session type is not bookable.
+
+    The fast read path: the coach's calendar from the calendar cache (``gens``, read before),
+    then one window query of the coach's bookings (``busy_by_coach``) and the engine."""
+    cal = calendar.of(db, coach_id, gens)
+    offered = cal.offered.get(slug) if cal is not None else None
+    if offered is None:
+        return None
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    busy = busy_by_coach(db, [coach_id], offered.id, start, end, now)[coach_id]
+    availability = calendar.near(cal, shift(start, -_MARGIN).date(), shift(end, _MARGIN).date())
+    return slots.free_slots(availability, offered.rules, busy, start, end, now)
 
 
 def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert
 
 from coaching import db
 from coaching.accounts.services import create_api_token
@@ -36,9 +37,10 @@ def starts(client, coach_id):
 
 def test_a_repeated_query_is_answered_from_the_cache_within_its_lifetime(app, client, coach_id):
     before = starts(client, coach_id)
-    with app.app_context():  # a change made behind the cache's back (as by another process)
-        db.session.add(Booking(coach_id=coach_id, starts_at=FIRST, ends_at=FIRST.replace(hour=15),
-                               status=BookingStatus.CONFIRMED, ical_uid=uuid.uuid4().hex))
+    with app.app_context():  # a change made behind the cache's back (raw SQL, as by a process without Redis)
+        db.session.execute(insert(Booking.__table__).values(
+            coach_id=coach_id, starts_at=FIRST, ends_at=FIRST.replace(hour=15), status=BookingStatus.CONFIRMED,
+            ical_uid=uuid.uuid4().hex, ical_sequence=0, version=1, created_at=FIRST))
         db.session.commit()
     assert starts(client, coach_id) == before
     app.config["SLOTS_CACHE_SECONDS"] = 0
