@@ -105,6 +105,9 @@ class Config:
         self.DB_MAX_OVERFLOW = int(env.get("DB_MAX_OVERFLOW", 10))
         self.DB_POOL_TIMEOUT = float(env.get("DB_POOL_TIMEOUT", 30))
         self.DB_POOL_RECYCLE = int(env.get("DB_POOL_RECYCLE", 1800))
+        # Check each connection with a round trip before use (survives a database restart
+        # without one failed request per process, at the cost of a round trip per request).
+        self.DB_POOL_PRE_PING = _bool(env.get("DB_POOL_PRE_PING"), default=False)
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)

@@ -10,6 +10,7 @@ transaction); the other writers commit.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections import defaultdict
@@ -19,9 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from coaching.accounts.models import User
 from coaching.coaches.catalog import SLUG_RE
@@ -137,6 +138,16 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
             for cid, zone in zones.items()}
 
 
+@functools.cache
+def _busy_query(one_coach: bool) -> Select:
+    """``busy_by_coach``'s statement, built once (parameters: coach(es), lo, hi, now)."""
+    c = _BOOKINGS.c
+    return select(c.id, c.coach_id, c.starts_at, c.ends_at, c.session_type_id, c.couple_id).where(
+        c.coach_id == bindparam("coach") if one_coach else c.coach_id.in_(bindparam("coaches", expanding=True)),
+        c.ends_at > bindparam("lo"), c.starts_at < bindparam("hi"),
+        c.status.in_(_LIVE), or_(c.status == BookingStatus.CONFIRMED, c.hold_expires_at > bindparam("now")))
+
+
 def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | None, start: datetime,
                   end: datetime, now: datetime, exclude_id: int | None = None) -> dict[int, list[slots.Busy]]:
     """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query).
@@ -146,13 +157,13 @@ def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | 
     read as tuples; ``ix_bookings_coach_end`` (coach, end) keeps it from reading past history."""
     ids = list(coach_ids)
     busy: dict[int, list[slots.Busy]] = {cid: [] for cid in ids}
-    c = _BOOKINGS.c
-    query = select(c.id, c.coach_id, c.starts_at, c.ends_at, c.session_type_id, c.couple_id).where(
-        c.coach_id == ids[0] if len(ids) == 1 else c.coach_id.in_(ids),
-        c.ends_at > shift(start, -_MARGIN), c.starts_at < shift(end, _MARGIN),
-        c.status.in_(_LIVE), or_(c.status == BookingStatus.CONFIRMED, c.hold_expires_at > now))
+    params = {"lo": shift(start, -_MARGIN), "hi": shift(end, _MARGIN), "now": now}
+    if len(ids) == 1:
+        query, params["coach"] = _busy_query(True), ids[0]
+    else:
+        query, params["coaches"] = _busy_query(False), ids
     make = slots.Busy
-    for booking_id, coach_id, starts_at, ends_at, type_id, couple_id in db.execute(query):
+    for booking_id, coach_id, starts_at, ends_at, type_id, couple_id in db.execute(query, params):
         if booking_id != exclude_id:
             busy[coach_id].append(make(starts_at, ends_at,
                                        type_id == session_type_id and couple_id is not None))
@@ -189,13 +200,23 @@ def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc:
                            exclude_booking_id=exclude_booking_id)[coach_id]
 
 
+def _read_only_autocommit(db: Session) -> None:
+    """Run this session's next statements without a transaction on PostgreSQL (only when none
+    has begun): a read needs no BEGIN and no ROLLBACK, two round trips of three."""
+    session = db() if isinstance(db, scoped_session) else db
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def public_slots(db: Session, coach_id: int, slug: str, first: date, last: date, zone: str, now: datetime,
                  gens: slot_cache.Generations | None) -> list[tuple[datetime, datetime]] | None:
     """The public slot list: free slots of the session type ``slug`` starting on local dates
     ``first``..``last`` in ``zone``; None if the coach or the session type is not bookable.
 
     The fast read path: the coach's calendar from the calendar cache (``gens``, read before),
-    then one window query of the coach's bookings (``busy_by_coach``) and the engine."""
+    then one window query of the coach's bookings (``busy_by_coach``) and the engine. On
+    PostgreSQL the reads run outside a transaction (no BEGIN, no ROLLBACK): one round trip."""
+    _read_only_autocommit(db)
     cal = calendar.of(db, coach_id, gens)
     offered = cal.offered.get(slug) if cal is not None else None
     if offered is None:
