@@ -282,20 +282,21 @@ def _booking_transaction(db: Session, coach: CoachProfile, session_type: Session
     """The write transaction of a booking change: the write lock (SQLite) and the coach's row
     lock (PostgreSQL), expired holds swept first. A conflict, whether found by our check or by
     the database's constraint, ends as ``SlotTaken`` carrying the next free slots, never a 500."""
+    coach_id, type_id, rules = coach.id, session_type.id, rules_of(session_type)  # before a rollback expires them
     try:
         with immediate(db):
-            _lock_coach(db, coach.id)
-            _sweep(db, now, coach.id)
+            _lock_coach(db, coach_id)
+            _sweep(db, now, coach_id)
             yield
     except SlotTaken as exc:
         db.rollback()
-        exc.next_slots = _next_slots(db, coach.id, session_type, start, now)
+        exc.next_slots = _next_slots(db, coach_id, type_id, rules, start, now)
         raise
     except IntegrityError as exc:
         db.rollback()
         if not _is_overlap(exc):
             raise
-        raise SlotTaken(_next_slots(db, coach.id, session_type, start, now)) from exc
+        raise SlotTaken(_next_slots(db, coach_id, type_id, rules, start, now)) from exc
 
 
 def _sweep(db: Session, now: datetime, coach_id: int | None = None) -> int:
@@ -320,10 +321,50 @@ def _move(booking: Booking, event: str, now: datetime) -> None:
         raise NotChangeable(f"This booking can no longer be changed: {exc}.") from exc
 
 
-def _next_slots(db: Session, coach_id: int, session_type: SessionType, after: datetime, now: datetime,
-                count: int = 3) -> list[tuple[datetime, datetime]]:
+_NEXT_WINDOW = timedelta(days=14)  # how far ahead a refusal looks for the next free slots
+
+
+def _next_slots(db: Session, coach_id: int, type_id: int, rules: slots.SessionRules, after: datetime,
+                now: datetime, count: int = 3, busy: list[slots.Busy] | None = None
+                ) -> list[tuple[datetime, datetime]]:
+    """The next ``count`` free slots from ``after`` (for a 409): the coach's hours from the
+    calendar cache and one window query of bookings (or ``busy``, already loaded around it).
+    Advice only: booking one of them is checked like any other."""
     start = max(after, now)
-    return free_slots(db, coach_id, session_type, start, start + timedelta(days=14), now)[:count]
+    cal = calendar.of(db, coach_id, slot_cache.generations(coach_id))
+    if cal is None:
+        return []
+    if busy is None:
+        busy = busy_by_coach(db, [coach_id], type_id, start, start + _NEXT_WINDOW, now)[coach_id]
+    found: list[tuple[datetime, datetime]] = []
+    for days in (2, _NEXT_WINDOW.days):  # most answers are found in the first two days
+        end = start + timedelta(days=days)
+        availability = calendar.near(cal, shift(start, -_MARGIN).date(), shift(end, _MARGIN).date())
+        found = slots.free_slots(availability, rules, busy, start, end, now)
+        if len(found) >= count:
+            break
+    return found[:count]
+
+
+def _refuse_if_taken(db: Session, coach_id: int, session_type: SessionType, start: datetime, now: datetime) -> None:
+    """Before any lock: raise ``SlotTaken`` (with the next free slots) when ``start`` is one of
+    the coach's slots and a booking or live hold already occupies it, as most requests of a race
+    find. One window query serves both the check and the next free slots, and no lock is
+    waited for. The hours come from the calendar cache: when unsure (no such slot there), this
+    says nothing and the locked check (``_require_slot``, on the database's rows) decides."""
+    rules = rules_of(session_type)
+    end = start + timedelta(minutes=session_type.duration_min)
+    cal = calendar.of(db, coach_id, slot_cache.generations(coach_id))
+    if cal is None:
+        return
+    window = (start - timedelta(hours=1), start + timedelta(hours=1))
+    availability = calendar.near(cal, shift(window[0], -_MARGIN).date(), shift(window[1], _MARGIN).date())
+    if (start, end) not in slots.free_slots(availability, rules, [], *window, now):
+        return
+    later = max(start, now) + _NEXT_WINDOW
+    busy = busy_by_coach(db, [coach_id], session_type.id, window[0], later, now)[coach_id]
+    if (start, end) not in slots.free_slots(availability, rules, busy, *window, now):
+        raise SlotTaken(_next_slots(db, coach_id, session_type.id, rules, start, now, busy=busy))
 
 
 def _require_slot(db: Session, coach: CoachProfile, session_type: SessionType, start: datetime,
@@ -399,6 +440,7 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     refusal = joint_gate_refusal(session_type, couple, coach.id)
     if refusal is not None:
         raise refusal
+    _refuse_if_taken(db, coach.id, session_type, start, now)
     with _booking_transaction(db, coach, session_type, start, now):
         if not session_type.is_free:
             _check_hold_cap(db, couple.id, user.id, now)
