@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from coaching.accounts.models import User
 from coaching.coaches.catalog import SLUG_RE
@@ -255,7 +255,8 @@ def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachP
 
 
 def couple_of_user(db: Session, user_id: int) -> Couple | None:
-    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id))
+    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id)
+                     .options(joinedload(Couple.joint_opening)))  # the joint gate asks next
 
 
 def coach_of_user(db: Session, user_id: int) -> CoachProfile | None:
