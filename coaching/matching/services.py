@@ -7,18 +7,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from coaching import clock
 from coaching.accounts.models import Role, User
 from coaching.coaches.models import CoachProfile
 from coaching.intake.models import Couple, CoupleStatus
 from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequest
-from coaching.matching.overlap import shared_free
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
+from coaching.matching.overlap import merge, shared_free
+from coaching.matching.scoring import CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank
 from coaching.notify.outbox import queue_email
 from coaching.scheduling.models import SessionType
-from coaching.scheduling.services import free_slots_many
+from coaching.scheduling import slots as engine
+from coaching.scheduling.services import availabilities_of, busy_by_coach, rules_of
 
 WINDOW = timedelta(days=21)
 
@@ -103,15 +104,39 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
     session_type = matching_session_type(db)
     weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
     profiles = db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True))
-                          .options(selectinload(CoachProfile.session_types))).all()
+                          .options(contains_eager(CoachProfile.user), selectinload(CoachProfile.session_types))
+                          ).all()
     active = _active_couples(db)
     welcome = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
     offers = [_offer(p, session_type, active.get(p.id, 0), (), welcome) for p in profiles]
     eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
     zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
-    slots = free_slots_many(db, zones, session_type, now, now + WINDOW, now) if session_type else {}
+    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now) if session_type else {}
     offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
+
+
+def _open_slots(db: Session, zones: dict[int, str], session_type: SessionType, shared: list[Interval],
+                now: datetime) -> dict[int, list[Interval]]:
+    """What ranking needs of each coach's open times in the window: those inside the couple's
+    shared free time, or else the first one (an open time at all keeps the coach eligible).
+
+    Ranking reads open times only through ``slots_inside`` and "are there any", so this ranks
+    exactly as the full lists would, without stepping through every open time of every coach."""
+    end = now + WINDOW
+    availabilities = availabilities_of(db, zones, now, end)
+    busy = busy_by_coach(db, zones, session_type.id, now, end, now)
+    rules = rules_of(session_type)
+    out: dict[int, list[Interval]] = {}
+    for cid in zones:
+        found = engine.free_slots(availabilities[cid], rules, busy[cid], now, end, now, within=shared)
+        if not found:
+            for lo, hi in ((now, now + timedelta(days=2)), (now + timedelta(days=2), end)):
+                found = engine.free_slots(availabilities[cid], rules, busy[cid], lo, hi, now)[:1]
+                if found:
+                    break
+        out[cid] = found
+    return out
 
 
 def require_matching_open(db: Session, couple: Couple) -> None:
