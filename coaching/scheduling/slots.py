@@ -10,6 +10,7 @@ intervals, not from the edges of working hours. Notice and horizon are measured 
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -195,9 +196,15 @@ def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, du
                  step: timedelta, earliest: datetime, latest: datetime,
                  busy_starts: list[datetime], busy_ends: list[datetime], windows: list[Slot] | None = None
                  ) -> list[Slot]:
-    range_end = _edge_to_utc(day, end_wall, zone)
-    first = local_to_utc(day, start_wall, zone)
-    if first is not None and first.astimezone(zone).utcoffset() == range_end.astimezone(zone).utcoffset():
+    offset = _day_offset(zone, day)
+    if offset is not None:  # one UTC offset all day: wall times are UTC times shifted by it
+        first = datetime.combine(day, start_wall, tzinfo=UTC) - offset
+        range_end = datetime.combine(day, end_wall, tzinfo=UTC) - offset
+    else:
+        range_end = _edge_to_utc(day, end_wall, zone)
+        first = local_to_utc(day, start_wall, zone)
+    if first is not None and (offset is not None or
+                              first.astimezone(zone).utcoffset() == range_end.astimezone(zone).utcoffset()):
         # No clock change inside the range: steps of wall time are steps of UTC time.
         if windows is None:
             return _steady_range_slots(first, range_end, duration, step, earliest, latest, busy_starts, busy_ends)
@@ -212,6 +219,18 @@ def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, du
         return out
     return _wall_clock_range_slots(day, start_wall, end_wall, zone, range_end, duration, step, earliest, latest,
                                    busy_starts, busy_ends)
+
+
+@functools.lru_cache(maxsize=16384)
+def _day_offset(zone: ZoneInfo, day: date) -> timedelta | None:
+    """The zone's UTC offset on ``day`` if it is the same from its midnight to the next, else
+    None (a clock change that day: convert each wall time on its own)."""
+    try:
+        at_start = datetime.combine(day, time(0), tzinfo=zone).utcoffset()
+        at_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).utcoffset()
+    except OverflowError:
+        return None
+    return at_start if at_start == at_end else None
 
 
 def _wall_clock_range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, range_end: datetime,
