@@ -12,7 +12,7 @@ three weeks (a few hundred at 2,000 coaches).
 For each N it measures, after WARMUPS unmeasured runs:
 - GET /match for a logged-in partner through the Flask test client (RUNS runs: median, p90);
 - ``services.propose()`` alone (RUNS runs), split into its parts: the couple's needs
-  (``needs_of``), ``free_slots_many`` (its SQL and row handling, and the pure slot engine
+  (``needs_of``), the open slots (``_open_slots``: its SQL and row handling, and the pure slot engine
   ``free_slots`` inside it), the pure scorer ``rank``, and the rest (loading every coach
   profile with its session types, the hard-filter pass, building the offers).
 
@@ -98,7 +98,8 @@ def make_app(url: str) -> Any:
 
     app = create_app(Config({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TANDEM_ENV": "development",
                              "TANDEM_DATA_KEYS": Fernet.generate_key().decode(), "TANDEM_TASKS": "inline",
-                             "RATELIMIT_ENABLED": "0", "SLOTS_CACHE_SECONDS": "0"}))
+                             "RATELIMIT_ENABLED": "0", "SLOTS_CACHE_SECONDS": "0", "SMTP_URL": "memory://",
+                             "MAIL_DIR": ""}))
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("tandem.mail").setLevel(logging.ERROR)  # the intake's emails, printed in development
     return app
@@ -312,7 +313,7 @@ def time_propose(app: Any, couple_id: int) -> tuple[list[float], dict[str, list[
 
     watch = Stopwatch()
     watch.wrap(services, "needs_of", "needs")
-    watch.wrap(services, "free_slots_many", "batch")
+    watch.wrap(services, "_open_slots", "batch")
     watch.wrap(slots, "free_slots", "engine")
     watch.wrap(services, "rank", "rank")
     totals, parts = [], {k: [] for k in ("needs", "batch", "engine", "rank")}
@@ -384,7 +385,7 @@ def main(argv: list[str]) -> None:
             print(f"  N={n:>5}: seeded in {seed_s:4.1f} s ({bookings} upcoming bookings); {eligible} pass the "
                   f"filters before slots, {matches} ranked; page median {results[n]['page'][0]:.0f} ms "
                   f"(min {min(page) * 1000:.0f}, max {max(page) * 1000:.0f}); propose median "
-                  f"{results[n]['propose'][0]:.0f} ms = needs {p['needs']:.0f} + free_slots_many {p['batch']:.0f} "
+                  f"{results[n]['propose'][0]:.0f} ms = needs {p['needs']:.0f} + open slots {p['batch']:.0f} "
                   f"(slot engine {p['engine']:.0f}, SQL and rows {p['batch'] - p['engine']:.0f}) + rank "
                   f"{p['rank']:.0f} + rest {results[n]['propose'][0] - p['needs'] - p['batch'] - p['rank']:.0f}",
                   flush=True)

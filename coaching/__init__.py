@@ -75,7 +75,7 @@ def register_database(app: Flask) -> None:
     from coaching import db
     from coaching import models  # noqa: F401  (every model registered on Base.metadata)
 
-    db.init_engine(app.config["DATABASE_URL"])
+    db.init_engine(app.config["DATABASE_URL"], **db.pool_options(app.config))
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
     queue.configure(app.config)
     from coaching.scheduling import slot_cache
 
-    slot_cache.clear()  # a new app (and in tests, a new database) starts with no cached slots
+    slot_cache.install(app)  # a new app (and in tests, a new database) starts with no cached slots
     queue.set_app_factory(lambda: app)
 
 

@@ -108,6 +108,15 @@ class Config:
             DEV_SECRET_PLACEHOLDER if production else _dev_secret_key()
         )
         self.DATABASE_URL = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'tandem.db'}"
+        # PostgreSQL connections per process: at most DB_POOL_SIZE + DB_MAX_OVERFLOW at once; a
+        # request waits DB_POOL_TIMEOUT seconds for one, then fails (503) instead of piling up.
+        self.DB_POOL_SIZE = int(env.get("DB_POOL_SIZE", 5))
+        self.DB_MAX_OVERFLOW = int(env.get("DB_MAX_OVERFLOW", 10))
+        self.DB_POOL_TIMEOUT = float(env.get("DB_POOL_TIMEOUT", 30))
+        self.DB_POOL_RECYCLE = int(env.get("DB_POOL_RECYCLE", 1800))
+        # Check each connection with a round trip before use (survives a database restart
+        # without one failed request per process, at the cost of a round trip per request).
+        self.DB_POOL_PRE_PING = _bool(env.get("DB_POOL_PRE_PING"), default=False)
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
@@ -200,6 +209,9 @@ class Config:
         self.SLOTS_CACHE_SECONDS = float(env.get("SLOTS_CACHE_SECONDS", 2))
         # How many reverse proxies in front append X-Forwarded-For/-Proto (0: trust none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", 0))
+        # Each coach's zone, offered session types and hours, kept per process between changes
+        # (invalidated on commit, across processes through Redis); this bounds it without Redis.
+        self.SLOTS_CALENDAR_CACHE_SECONDS = float(env.get("SLOTS_CALENDAR_CACHE_SECONDS", 60))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
         # Notes: how long an admin's break-glass lets them read a couple's notes, and how many
         # of a coach's most recent notes one search decrypts and scans at most.

@@ -83,6 +83,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def pool_options(config: Any) -> dict[str, Any]:
+    """The connection pool's bounds from the settings (PostgreSQL; SQLite keeps its own pool).
+
+    One process never holds more than ``DB_POOL_SIZE + DB_MAX_OVERFLOW`` connections, so N
+    processes hold at most N times that: keep it under PostgreSQL's ``max_connections``.
+    Without ``DB_POOL_PRE_PING`` a checkout costs no round trip; a connection the server closed
+    (a restart) fails one request and the pool then drops every older connection.
+    """
+    if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
+        return {}
+    return {"pool_size": int(config.get("DB_POOL_SIZE", 5)), "max_overflow": int(config.get("DB_MAX_OVERFLOW", 10)),
+            "pool_timeout": float(config.get("DB_POOL_TIMEOUT", 30)),
+            "pool_recycle": int(config.get("DB_POOL_RECYCLE", 1800)),
+            "pool_pre_ping": bool(config.get("DB_POOL_PRE_PING", False))}
+
+
 def _configure_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -119,21 +119,21 @@ def slots(coach_id: int):
     if (last - first).days > MAX_RANGE_DAYS:
         return api_error(422, "range_too_long", f"start and end may be at most {MAX_RANGE_DAYS} days apart.", "end")
     ttl = float(current_app.config["SLOTS_CACHE_SECONDS"])
-    key = (coach_id, slug, first.isoformat(), last.isoformat(), zone)
-    cached = slot_cache.get(key, ttl)
-    if cached is not None:
-        return current_app.response_class(cached, mimetype="application/json")
-    try:
-        _coach, session_type = services.bookable_session_type(db.session, coach_id, slug)
-    except services.NotFound as exc:
-        return api_error(404, exc.code, "No such coach or session type.")
+    gens = slot_cache.generations(coach_id)  # before any row is read (see slot_cache)
+    key = (coach_id, slug, first.isoformat(), last.isoformat(), zone, gens)
+    if gens is not None:
+        cached = slot_cache.get(key, ttl)
+        if cached is not None:
+            return current_app.response_class(cached, mimetype="application/json")
+    found = services.public_slots(db.session, coach_id, slug, first, last, zone, clock.now(), gens)
+    if found is None:
+        return api_error(404, "not_found", "No such coach or session type.")
     tz = ZoneInfo(zone)
-    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    found = services.free_slots(db.session, coach_id, session_type, start, end, clock.now())
-    response = jsonify(coach_id=coach_id, session_type=session_type.slug, timezone=zone,
-                       slots=[_slot_json(s, zone) for s in found])
-    slot_cache.put(key, response.get_data(), ttl)
+    response = jsonify(coach_id=coach_id, session_type=slug, timezone=zone,
+                       slots=[{"start": s.astimezone(tz).isoformat(), "end": e.astimezone(tz).isoformat()}
+                              for s, e in found])
+    if gens is not None:
+        slot_cache.put(key, response.get_data(), ttl)
     return response
 
 

@@ -8,10 +8,11 @@ why someone was not proposed.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -276,15 +277,200 @@ def score(needs: CoupleNeeds, coach: CoachOffer, weights: Weights, at: datetime,
                  tuple(shared))
 
 
+# --- fast ranking ----------------------------------------------------------------------------
+#
+# ``rank`` orders thousands of coaches per couple. What does not depend on the couple is
+# prepared once per coach (normalised specialties and approaches; the open slots as a bit mask
+# of start minutes, when they all last equally long and start on whole minutes) and kept on the
+# offer. Per couple, the shared free time becomes one mask of "a slot of this length starting
+# here fits" per slot length, so counting a coach's open times inside it is one AND and a
+# popcount. Only the matches someone reads are built in full (``score``: reasons, shared slots).
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    specialties: frozenset[str]
+    approaches: frozenset[str]
+    mask: int | None  # bit i: a slot starts at ``(base + i) * unit`` minutes; None: use ``slots_inside``
+    base: int
+    unit: int  # minutes per bit: the largest of _UNITS dividing every start and the length
+    duration: int  # in units
+
+
+_UNITS = (60, 30, 15, 10, 5, 1)
+
+
+def _minute(value: datetime) -> int | None:
+    seconds = (value - _EPOCH).total_seconds()
+    return int(seconds // 60) if seconds % 60 == 0 else None
+
+
+def _slot_mask(coach: CoachOffer) -> tuple[int | None, int, int, int]:
+    """(mask, base, unit, duration) of the coach's open slots, or (None, ...) when they are not
+    all of one length in whole minutes, distinct and on whole minutes."""
+    if not coach.open_slots:
+        return 0, 0, 1, 1
+    stamps = [(s.timestamp(), e.timestamp()) for s, e in coach.open_slots]
+    lengths = {e - s for s, e in stamps}
+    if len(lengths) != 1 or any(s % 60 for s, _ in stamps):
+        return None, 0, 1, 1
+    starts = [int(s) // 60 for s, _ in stamps]
+    (length,) = lengths
+    if length <= 0 or length % 60 or len(set(starts)) != len(starts):
+        return None, 0, 1, 1
+    minutes = int(length // 60)
+    common = math.gcd(minutes, *starts)
+    unit = next(u for u in _UNITS if common % u == 0)
+    cells = [m // unit for m in starts]
+    base = min(cells)
+    bits = bytearray((max(cells) - base) // 8 + 1)
+    for cell in cells:
+        offset = cell - base
+        bits[offset >> 3] |= 1 << (offset & 7)
+    return int.from_bytes(bits, "little"), base, unit, minutes // unit
+
+
+def _prepare(coach: CoachOffer) -> _Prepared:
+    found = coach.__dict__.get("_prepared")
+    if found is not None:
+        return found
+    mask, base, unit, duration = _slot_mask(coach)
+    prepared = _Prepared(frozenset(normalise(x) for x in coach.specialties),
+                         frozenset(normalise(a) for a in coach.approaches), mask, base, unit, duration)
+    object.__setattr__(coach, "_prepared", prepared)  # a cache, not a field: equality and repr unchanged
+    return prepared
+
+
+class _CoupleFit:
+    """What ranking asks of one couple, computed once: concerns with their weights, the mask of
+    fitting starts per slot length, each zone's score part."""
+
+    def __init__(self, needs: CoupleNeeds, free: Sequence[Interval], at: datetime) -> None:
+        self.needs, self.free, self.at = needs, free, at
+        self.concerns = [(normalise(c), 1.0 / (i + 1)) for i, c in enumerate(needs.concerns)]
+        self.total_weight = 0.0
+        for _, weight in self.concerns:
+            self.total_weight += weight
+        self.approach = normalise(needs.approach) if needs.approach else None
+        self.free_minutes = [((a - _EPOCH).total_seconds() / 60, (b - _EPOCH).total_seconds() / 60) for a, b in free]
+        self._fits: dict[tuple[int, int], tuple[int, int]] = {}
+        self._zones: dict[str, float] = {}
+
+    def fits(self, unit: int, duration: int) -> tuple[int, int]:
+        """(mask, base): bit i set when a slot of ``duration`` units starting at unit ``base + i``
+        lies inside the free time (it starts at or after a free range's start, ends by its end)."""
+        found = self._fits.get((unit, duration))
+        if found is None:
+            cells = [(math.ceil(lo / unit), math.floor(hi / unit)) for lo, hi in self.free_minutes]
+            base = cells[0][0] if cells else 0
+            mask = 0
+            for lo, hi in cells:
+                count = hi - duration - lo + 1
+                if count > 0:
+                    mask |= ((1 << count) - 1) << (lo - base)
+            found = self._fits[(unit, duration)] = (mask, base)
+        return found
+
+    def inside(self, coach: CoachOffer, prepared: _Prepared) -> int:
+        """How many of the coach's open slots lie inside the shared free time (``slots_inside``)."""
+        if prepared.mask is None:
+            return len(slots_inside(coach.open_slots, self.free))
+        if not prepared.mask or not self.free:
+            return 0
+        fits, base = self.fits(prepared.unit, prepared.duration)
+        shift = prepared.base - base
+        if shift >= 0:
+            return (prepared.mask & (fits >> shift)).bit_count()
+        return ((prepared.mask >> -shift) & fits).bit_count()
+
+    def zone_part(self, coach: CoachOffer) -> float:
+        part = self._zones.get(coach.timezone)
+        if part is None:
+            part = self._zones[coach.timezone] = timezone_part(self.needs, coach, self.at)
+        return part
+
+    def total(self, coach: CoachOffer, weights: Weights) -> tuple[float, float]:
+        """(the score ``score`` gives, its load part), without reasons or shared slots."""
+        prepared = _prepare(coach)
+        needs = self.needs
+        if self.concerns:
+            got = 0.0
+            for concern, weight in self.concerns:
+                if concern in prepared.specialties:
+                    got += weight
+            spec = got / self.total_weight
+        else:
+            spec = 1.0
+        wanted = met = 0
+        if needs.gender:
+            wanted += 1
+            met += coach.gender == needs.gender
+        if needs.faith_based is not None:
+            wanted += 1
+            met += coach.faith_based == needs.faith_based
+        if needs.lgbtq_affirming:
+            wanted += 1
+            met += bool(coach.lgbtq_affirming)
+        if self.approach is not None:
+            wanted += 1
+            met += self.approach in prepared.approaches
+        if needs.language:
+            wanted += 1
+            met += needs.language in coach.languages
+        pref = met / wanted if wanted else 1.0
+        avail = min(self.inside(coach, prepared), AVAILABILITY_SATURATION) / AVAILABILITY_SATURATION
+        load = load_part(coach)
+        parts = (weights.specialties * spec, weights.preferences * pref, weights.availability * avail,
+                 weights.timezone * self.zone_part(coach), weights.load * load)
+        return round(sum(parts), 6), load
+
+
+class _Matches(Sequence[Match]):
+    """The ranked matches, each built in full (``score``) when first read."""
+
+    def __init__(self, order: list[CoachOffer], build: Callable[[CoachOffer], Match]) -> None:
+        self._order, self._build, self._built = order, build, [None] * len(order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        match = self._built[index]
+        if match is None:
+            match = self._built[index] = self._build(self._order[index])
+        return match
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, _Matches)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} matches>"
+
+
 def rank(needs: CoupleNeeds, coaches: Iterable[CoachOffer], weights: Weights, at: datetime) -> Ranking:
-    """Every coach, filtered then scored; ties break by load, then by coach id."""
+    """Every coach, filtered then scored; ties break by load, then by coach id.
+
+    The order is that of ``score``'s totals; the matches are built by ``score`` when read."""
     free = merge(needs.shared_free)
+    fit = _CoupleFit(needs, free, at)
     ranking = Ranking()
+    keyed: list[tuple[float, float, int, CoachOffer]] = []
     for coach in coaches:
         why_not = exclusion(needs, coach)
         if why_not is not None:
             ranking.excluded.append(Excluded(coach.coach_id, coach.name, why_not))
         else:
-            ranking.matches.append(score(needs, coach, weights, at, free))
-    ranking.matches.sort(key=lambda m: (-m.score, -m.parts["load"], m.coach_id))
+            total, load = fit.total(coach, weights)
+            keyed.append((-total, -load, coach.coach_id, coach))
+    keyed.sort(key=lambda k: k[:3])
+    ranking.matches = _Matches([k[3] for k in keyed],  # type: ignore[assignment]
+                               lambda coach: score(needs, coach, weights, at, free))
     return ranking

@@ -7,18 +7,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from coaching import clock
 from coaching.accounts.models import Role, User
-from coaching.coaches.models import CoachProfile
+from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.intake.models import Couple, CoupleStatus
 from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequest
-from coaching.matching.overlap import shared_free
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Match, Ranking, Weights, exclusion, rank
+from coaching.matching.overlap import merge, shared_free
+from coaching.matching.scoring import CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank
 from coaching.notify.outbox import queue_email
 from coaching.scheduling.models import SessionType
-from coaching.scheduling.services import free_slots_many
+from coaching.scheduling import slots as engine
+from coaching.scheduling.services import availabilities_of, busy_by_coach, rules_of
 
 WINDOW = timedelta(days=21)
 
@@ -76,20 +77,33 @@ def _active_couples(db: Session) -> dict[int, int]:
     return {coach_id: count for coach_id, count in rows}
 
 
-def _offer(profile: CoachProfile, session_type: SessionType | None, active: int,
-           open_slots: tuple[tuple[datetime, datetime], ...], welcome_slug: str = "welcome") -> CoachOffer:
-    offered = {t.id for t in profile.session_types}
-    return CoachOffer(
-        coach_id=profile.id, name=profile.user.name, timezone=profile.timezone,
-        languages=frozenset(profile.languages), specialties=frozenset(profile.specialties),
-        approaches=frozenset(profile.approaches), formats=frozenset(profile.formats),
-        gender=profile.gender, lgbtq_affirming=profile.lgbtq_affirming, faith_based=profile.faith_based,
-        safety_trained=profile.safety_trained, accepting_new=profile.accepting_new,
-        active_couples=active, max_active_couples=profile.max_active_couples,
-        price_cents=session_type.price_cents if session_type and session_type.id in offered else None,
-        offers_welcome=any(t.slug == welcome_slug and t.active for t in profile.session_types),
-        open_slots=open_slots,
-    )
+def _offers(db: Session, session_type: SessionType | None, active: dict[int, int], welcome_slug: str
+            ) -> list[CoachOffer]:
+    """Every active coach as matching sees them (no open times yet): two column-only queries."""
+    offered: dict[int, list[tuple[int, str, bool]]] = {}
+    for coach_id, type_id, slug, type_active in db.execute(
+            select(coach_session_types.c.coach_id, SessionType.id, SessionType.slug, SessionType.active)
+            .join(SessionType, SessionType.id == coach_session_types.c.session_type_id)):
+        offered.setdefault(coach_id, []).append((type_id, slug, type_active))
+    p = CoachProfile
+    rows = db.execute(select(p.id, User.name, p.timezone, p.languages, p.specialties, p.approaches, p.formats,
+                             p.gender, p.lgbtq_affirming, p.faith_based, p.safety_trained, p.accepting_new,
+                             p.max_active_couples).join(User, User.id == p.user_id)
+                      .where(User.is_active.is_(True)).order_by(p.id))
+    offers = []
+    for (coach_id, name, timezone, languages, specialties, approaches, formats, gender, lgbtq, faith, safety,
+         accepting, capacity) in rows:
+        types = offered.get(coach_id, [])
+        offers.append(CoachOffer(
+            coach_id=coach_id, name=name, timezone=timezone, languages=frozenset(languages or ()),
+            specialties=frozenset(specialties or ()), approaches=frozenset(approaches or ()),
+            formats=frozenset(formats or ()), gender=gender, lgbtq_affirming=lgbtq, faith_based=faith,
+            safety_trained=safety, accepting_new=accepting, active_couples=active.get(coach_id, 0),
+            max_active_couples=capacity,
+            price_cents=session_type.price_cents if session_type and any(t[0] == session_type.id for t in types)
+            else None,
+            offers_welcome=any(slug == welcome_slug and type_active for _, slug, type_active in types)))
+    return offers
 
 
 # --- use cases -------------------------------------------------------------------------------
@@ -102,16 +116,36 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
     needs = needs_of(db, couple, now)
     session_type = matching_session_type(db)
     weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
-    profiles = db.scalars(select(CoachProfile).join(User).where(User.is_active.is_(True))
-                          .options(selectinload(CoachProfile.session_types))).all()
-    active = _active_couples(db)
     welcome = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
-    offers = [_offer(p, session_type, active.get(p.id, 0), (), welcome) for p in profiles]
+    offers = _offers(db, session_type, _active_couples(db), welcome)
     eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
     zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
-    slots = free_slots_many(db, zones, session_type, now, now + WINDOW, now) if session_type else {}
+    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now) if session_type else {}
     offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
+
+
+def _open_slots(db: Session, zones: dict[int, str], session_type: SessionType, shared: list[Interval],
+                now: datetime) -> dict[int, list[Interval]]:
+    """What ranking needs of each coach's open times in the window: those inside the couple's
+    shared free time, or else the first one (an open time at all keeps the coach eligible).
+
+    Ranking reads open times only through ``slots_inside`` and "are there any", so this ranks
+    exactly as the full lists would, without stepping through every open time of every coach."""
+    end = now + WINDOW
+    availabilities = availabilities_of(db, zones, now, end)
+    busy = busy_by_coach(db, zones, session_type.id, now, end, now)
+    rules = rules_of(session_type)
+    out: dict[int, list[Interval]] = {}
+    for cid in zones:
+        found = engine.free_slots(availabilities[cid], rules, busy[cid], now, end, now, within=shared)
+        if not found:
+            for lo, hi in ((now, now + timedelta(days=2)), (now + timedelta(days=2), end)):
+                found = engine.free_slots(availabilities[cid], rules, busy[cid], lo, hi, now)[:1]
+                if found:
+                    break
+        out[cid] = found
+    return out
 
 
 def require_matching_open(db: Session, couple: Couple) -> None:

@@ -124,6 +124,8 @@ class Booking(Base):
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         Index("ix_bookings_coach_window", "coach_id", "starts_at", "ends_at"),
         Index("ix_bookings_status_expiry", "status", "hold_expires_at"),
+        # The slot engine's window query (ends after the window opens): reads no past history.
+        Index("ix_bookings_coach_end", "coach_id", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,17 +10,19 @@ transaction); the other writers commit.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
+from sqlalchemy import DateTime, Select, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from coaching.accounts.models import User
 from coaching.calendars.models import ExternalBusy
@@ -28,7 +30,7 @@ from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
 from coaching.intake.models import Couple, Partner
-from coaching.scheduling import events, lifecycle, notices, slots
+from coaching.scheduling import calendar, events, lifecycle, notices, slot_cache, slots
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
 )
@@ -103,6 +105,8 @@ class TooLate(SchedulingError):
 
 _MARGIN = timedelta(days=2)  # daily maximum and buffers look at whole local days around the window
 _EXTERNAL_MARGIN = timedelta(days=1)  # external busy times: buffers only
+_BOOKINGS = Booking.__table__
+_LIVE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 
 
 def rules_of(session_type: SessionType) -> slots.SessionRules:
@@ -136,25 +140,36 @@ def availabilities_of(db: Session, zones: Mapping[int, str], start: datetime, en
             for cid, zone in zones.items()}
 
 
+@functools.cache
+def _busy_query(one_coach: bool) -> Select:
+    """``busy_by_coach``'s statement, built once (parameters: coach(es), lo, hi, now)."""
+    c = _BOOKINGS.c
+    return select(c.id, c.coach_id, c.starts_at, c.ends_at, c.session_type_id, c.couple_id).where(
+        c.coach_id == bindparam("coach") if one_coach else c.coach_id.in_(bindparam("coaches", expanding=True)),
+        c.ends_at > bindparam("lo"), c.starts_at < bindparam("hi"),
+        c.status.in_(_LIVE), or_(c.status == BookingStatus.CONFIRMED, c.hold_expires_at > bindparam("now")))
+
+
 def busy_by_coach(db: Session, coach_ids: Iterable[int], session_type_id: int | None, start: datetime,
                   end: datetime, now: datetime, exclude_id: int | None = None) -> dict[int, list[slots.Busy]]:
     """Confirmed bookings and live holds of each coach near ``[start, end)`` (one indexed window query),
     and the busy times read from each coach's calendar elsewhere (one more).
 
     A booking counts toward the session type's daily maximum when it is of that type and
-    belongs to a couple (a coach's own blocks do not count)."""
+    belongs to a couple (a coach's own blocks do not count). One Core query of six columns,
+    read as tuples; ``ix_bookings_coach_end`` (coach, end) keeps it from reading past history."""
     ids = list(coach_ids)
     busy: dict[int, list[slots.Busy]] = {cid: [] for cid in ids}
-    query = select(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at, Booking.session_type_id,
-                   Booking.couple_id).where(
-        Booking.coach_id.in_(ids),
-        Booking.starts_at < shift(end, _MARGIN), Booking.ends_at > shift(start, -_MARGIN),
-        or_(Booking.status == BookingStatus.CONFIRMED,
-            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)))
-    for row in db.execute(query):
-        if row.id != exclude_id:
-            counts = row.session_type_id == session_type_id and row.couple_id is not None
-            busy[row.coach_id].append(slots.Busy(row.starts_at, row.ends_at, counts=counts))
+    params = {"lo": shift(start, -_MARGIN), "hi": shift(end, _MARGIN), "now": now}
+    if len(ids) == 1:
+        query, params["coach"] = _busy_query(True), ids[0]
+    else:
+        query, params["coaches"] = _busy_query(False), ids
+    make = slots.Busy
+    for booking_id, coach_id, starts_at, ends_at, type_id, couple_id in db.execute(query, params):
+        if booking_id != exclude_id:
+            busy[coach_id].append(make(starts_at, ends_at,
+                                       type_id == session_type_id and couple_id is not None))
     # The coach's calendar elsewhere (coaching/calendars): the busy times of its last successful sync.
     # They never count toward a daily maximum, so a day either side covers any buffer; PostgreSQL
     # hands back aware instants already, so they skip UTCDateTime's per-value conversion.
@@ -198,6 +213,35 @@ def free_slots(db: Session, coach_id: int, session_type: SessionType, start_utc:
                            exclude_booking_id=exclude_booking_id)[coach_id]
 
 
+def _read_only_autocommit(db: Session) -> None:
+    """Run this session's next statements without a transaction on PostgreSQL (only when none
+    has begun): a read needs no BEGIN and no ROLLBACK, two round trips of three."""
+    session = db() if isinstance(db, scoped_session) else db
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def public_slots(db: Session, coach_id: int, slug: str, first: date, last: date, zone: str, now: datetime,
+                 gens: slot_cache.Generations | None) -> list[tuple[datetime, datetime]] | None:
+    """The public slot list: free slots of the session type ``slug`` starting on local dates
+    ``first``..``last`` in ``zone``; None if the coach or the session type is not bookable.
+
+    The fast read path: the coach's calendar from the calendar cache (``gens``, read before),
+    then one window query of the coach's bookings (``busy_by_coach``) and the engine. On
+    PostgreSQL the reads run outside a transaction (no BEGIN, no ROLLBACK): one round trip."""
+    _read_only_autocommit(db)
+    cal = calendar.of(db, coach_id, gens)
+    offered = cal.offered.get(slug) if cal is not None else None
+    if offered is None:
+        return None
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    busy = busy_by_coach(db, [coach_id], offered.id, start, end, now)[coach_id]
+    availability = calendar.near(cal, shift(start, -_MARGIN).date(), shift(end, _MARGIN).date())
+    return slots.free_slots(availability, offered.rules, busy, start, end, now)
+
+
 def couple_free_times(couple: Couple | None) -> list[slots.FreeTimes]:
     """Each joined partner's weekly free times (for marking slots that suit both)."""
     if couple is None:
@@ -224,7 +268,8 @@ def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachP
 
 
 def couple_of_user(db: Session, user_id: int) -> Couple | None:
-    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id))
+    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id)
+                     .options(joinedload(Couple.joint_opening)))  # the joint gate asks next
 
 
 def coach_of_user(db: Session, user_id: int) -> CoachProfile | None:
@@ -251,20 +296,21 @@ def _booking_transaction(db: Session, coach: CoachProfile, session_type: Session
     """The write transaction of a booking change: the write lock (SQLite) and the coach's row
     lock (PostgreSQL), expired holds swept first. A conflict, whether found by our check or by
     the database's constraint, ends as ``SlotTaken`` carrying the next free slots, never a 500."""
+    coach_id, type_id, rules = coach.id, session_type.id, rules_of(session_type)  # before a rollback expires them
     try:
         with immediate(db):
-            _lock_coach(db, coach.id)
-            _sweep(db, now, coach.id)
+            _lock_coach(db, coach_id)
+            _sweep(db, now, coach_id)
             yield
     except SlotTaken as exc:
         db.rollback()
-        exc.next_slots = _next_slots(db, coach.id, session_type, start, now)
+        exc.next_slots = _next_slots(db, coach_id, type_id, rules, start, now)
         raise
     except IntegrityError as exc:
         db.rollback()
         if not _is_overlap(exc):
             raise
-        raise SlotTaken(_next_slots(db, coach.id, session_type, start, now)) from exc
+        raise SlotTaken(_next_slots(db, coach_id, type_id, rules, start, now)) from exc
 
 
 def _sweep(db: Session, now: datetime, coach_id: int | None = None) -> int:
@@ -289,10 +335,50 @@ def _move(booking: Booking, event: str, now: datetime) -> None:
         raise NotChangeable(f"This booking can no longer be changed: {exc}.") from exc
 
 
-def _next_slots(db: Session, coach_id: int, session_type: SessionType, after: datetime, now: datetime,
-                count: int = 3) -> list[tuple[datetime, datetime]]:
+_NEXT_WINDOW = timedelta(days=14)  # how far ahead a refusal looks for the next free slots
+
+
+def _next_slots(db: Session, coach_id: int, type_id: int, rules: slots.SessionRules, after: datetime,
+                now: datetime, count: int = 3, busy: list[slots.Busy] | None = None
+                ) -> list[tuple[datetime, datetime]]:
+    """The next ``count`` free slots from ``after`` (for a 409): the coach's hours from the
+    calendar cache and one window query of bookings (or ``busy``, already loaded around it).
+    Advice only: booking one of them is checked like any other."""
     start = max(after, now)
-    return free_slots(db, coach_id, session_type, start, start + timedelta(days=14), now)[:count]
+    cal = calendar.of(db, coach_id, slot_cache.generations(coach_id))
+    if cal is None:
+        return []
+    if busy is None:
+        busy = busy_by_coach(db, [coach_id], type_id, start, start + _NEXT_WINDOW, now)[coach_id]
+    found: list[tuple[datetime, datetime]] = []
+    for days in (2, _NEXT_WINDOW.days):  # most answers are found in the first two days
+        end = start + timedelta(days=days)
+        availability = calendar.near(cal, shift(start, -_MARGIN).date(), shift(end, _MARGIN).date())
+        found = slots.free_slots(availability, rules, busy, start, end, now)
+        if len(found) >= count:
+            break
+    return found[:count]
+
+
+def _refuse_if_taken(db: Session, coach_id: int, session_type: SessionType, start: datetime, now: datetime) -> None:
+    """Before any lock: raise ``SlotTaken`` (with the next free slots) when ``start`` is one of
+    the coach's slots and a booking or live hold already occupies it, as most requests of a race
+    find. One window query serves both the check and the next free slots, and no lock is
+    waited for. The hours come from the calendar cache: when unsure (no such slot there), this
+    says nothing and the locked check (``_require_slot``, on the database's rows) decides."""
+    rules = rules_of(session_type)
+    end = start + timedelta(minutes=session_type.duration_min)
+    cal = calendar.of(db, coach_id, slot_cache.generations(coach_id))
+    if cal is None:
+        return
+    window = (start - timedelta(hours=1), start + timedelta(hours=1))
+    availability = calendar.near(cal, shift(window[0], -_MARGIN).date(), shift(window[1], _MARGIN).date())
+    if (start, end) not in slots.free_slots(availability, rules, [], *window, now):
+        return
+    later = max(start, now) + _NEXT_WINDOW
+    busy = busy_by_coach(db, [coach_id], session_type.id, window[0], later, now)[coach_id]
+    if (start, end) not in slots.free_slots(availability, rules, busy, *window, now):
+        raise SlotTaken(_next_slots(db, coach_id, session_type.id, rules, start, now, busy=busy))
 
 
 def _require_slot(db: Session, coach: CoachProfile, session_type: SessionType, start: datetime,
@@ -374,6 +460,7 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
     refusal = joint_gate_refusal(session_type, couple, coach.id)
     if refusal is not None:
         raise refusal
+    _refuse_if_taken(db, coach.id, session_type, start, now)
     with _booking_transaction(db, coach, session_type, start, now):
         if not session_type.is_free:
             _check_hold_cap(db, couple.id, user.id, now)

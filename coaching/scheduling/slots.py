@@ -10,6 +10,7 @@ intervals, not from the edges of working hours. Notice and horizon are measured 
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -133,6 +134,7 @@ def free_slots(
     window_start: datetime,
     window_end: datetime,
     now: datetime,
+    within: list[Slot] | tuple[Slot, ...] | None = None,
 ) -> list[Slot]:
     """Every free ``(start, end)`` in UTC whose start lies in ``[window_start, window_end)``.
 
@@ -140,6 +142,9 @@ def free_slots(
     is at least ``min_notice_hours`` and less than ``horizon_days`` from ``now``, keeps the
     session's buffers clear of every busy interval, and sits on a local day that has fewer
     than ``daily_max`` counted bookings. Sorted by start.
+
+    ``within`` (sorted, disjoint UTC intervals, e.g. when both partners are free): only the
+    slots lying entirely inside one of them, found without stepping through the others.
     """
     zone = ZoneInfo(availability.timezone)
     duration = timedelta(minutes=rules.duration_min)
@@ -155,13 +160,22 @@ def free_slots(
     slots: list[Slot] = []
     day = earliest.astimezone(zone).date() - timedelta(days=1)
     last_day = latest.astimezone(zone).date() + timedelta(days=1)
+    windows = None if within is None else sorted(within)
     while day <= last_day:
         if rules.daily_max is None or per_day[day] < rules.daily_max:
             for start_wall, end_wall in working_ranges(availability, day):
-                slots.extend(_range_slots(day, start_wall, end_wall, zone, duration, step,
-                                          earliest, latest, busy_starts, busy_ends))
+                found = _range_slots(day, start_wall, end_wall, zone, duration, step, earliest, latest,
+                                     busy_starts, busy_ends, windows)
+                if windows is not None:
+                    found = [slot for slot in found if _inside(slot, windows)]
+                slots.extend(found)
         day += timedelta(days=1)
     return sorted(set(slots))
+
+
+def _inside(slot: Slot, windows: list[Slot]) -> bool:
+    i = bisect.bisect_right(windows, (slot[0], _LAST_INSTANT)) - 1
+    return i >= 0 and windows[i][0] <= slot[0] and slot[1] <= windows[i][1]
 
 
 # Instants a slot computation may reach: local dates a day either side of them still exist.
@@ -180,14 +194,43 @@ def _bounded(value: datetime, delta: timedelta = timedelta(0)) -> datetime:
 
 def _range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, duration: timedelta,
                  step: timedelta, earliest: datetime, latest: datetime,
-                 busy_starts: list[datetime], busy_ends: list[datetime]) -> list[Slot]:
-    range_end = _edge_to_utc(day, end_wall, zone)
-    first = local_to_utc(day, start_wall, zone)
-    if first is not None and first.astimezone(zone).utcoffset() == range_end.astimezone(zone).utcoffset():
+                 busy_starts: list[datetime], busy_ends: list[datetime], windows: list[Slot] | None = None
+                 ) -> list[Slot]:
+    offset = _day_offset(zone, day)
+    if offset is not None:  # one UTC offset all day: wall times are UTC times shifted by it
+        first = datetime.combine(day, start_wall, tzinfo=UTC) - offset
+        range_end = datetime.combine(day, end_wall, tzinfo=UTC) - offset
+    else:
+        range_end = _edge_to_utc(day, end_wall, zone)
+        first = local_to_utc(day, start_wall, zone)
+    if first is not None and (offset is not None or
+                              first.astimezone(zone).utcoffset() == range_end.astimezone(zone).utcoffset()):
         # No clock change inside the range: steps of wall time are steps of UTC time.
-        return _steady_range_slots(first, range_end, duration, step, earliest, latest, busy_starts, busy_ends)
+        if windows is None:
+            return _steady_range_slots(first, range_end, duration, step, earliest, latest, busy_starts, busy_ends)
+        out: list[Slot] = []
+        i = max(0, bisect.bisect_right(windows, (first, first)) - 1)
+        while i < len(windows) and windows[i][0] < range_end:
+            lo, hi = windows[i]
+            if hi > first:  # the range's grid, from the window's start, ending by the window's end
+                out.extend(_steady_range_slots(first, min(range_end, hi), duration, step, max(earliest, lo),
+                                               latest, busy_starts, busy_ends))
+            i += 1
+        return out
     return _wall_clock_range_slots(day, start_wall, end_wall, zone, range_end, duration, step, earliest, latest,
                                    busy_starts, busy_ends)
+
+
+@functools.lru_cache(maxsize=16384)
+def _day_offset(zone: ZoneInfo, day: date) -> timedelta | None:
+    """The zone's UTC offset on ``day`` if it is the same from its midnight to the next, else
+    None (a clock change that day: convert each wall time on its own)."""
+    try:
+        at_start = datetime.combine(day, time(0), tzinfo=zone).utcoffset()
+        at_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).utcoffset()
+    except OverflowError:
+        return None
+    return at_start if at_start == at_end else None
 
 
 def _wall_clock_range_slots(day: date, start_wall: time, end_wall: time, zone: ZoneInfo, range_end: datetime,

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert
 
 from coaching import db
 from coaching.accounts.services import create_api_token
@@ -36,9 +37,10 @@ def starts(client, coach_id):
 
 def test_a_repeated_query_is_answered_from_the_cache_within_its_lifetime(app, client, coach_id):
     before = starts(client, coach_id)
-    with app.app_context():  # a change made behind the cache's back (as by another process)
-        db.session.add(Booking(coach_id=coach_id, starts_at=FIRST, ends_at=FIRST.replace(hour=15),
-                               status=BookingStatus.CONFIRMED, ical_uid=uuid.uuid4().hex))
+    with app.app_context():  # a change made behind the cache's back (raw SQL, as by a process without Redis)
+        db.session.execute(insert(Booking.__table__).values(
+            coach_id=coach_id, starts_at=FIRST, ends_at=FIRST.replace(hour=15), status=BookingStatus.CONFIRMED,
+            ical_uid=uuid.uuid4().hex, ical_sequence=0, version=1, created_at=FIRST))
         db.session.commit()
     assert starts(client, coach_id) == before
     app.config["SLOTS_CACHE_SECONDS"] = 0
@@ -53,4 +55,25 @@ def test_a_booking_made_through_this_process_frees_the_cache_at_once(app, client
     made = client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
                        json={"coach_id": coach_id, "session_type": "consultation", "start": before[0]})
     assert made.status_code == 201
+    assert before[0] not in starts(client, coach_id)
+
+
+def test_busy_times_read_from_the_coachs_calendar_elsewhere_free_the_cache_at_once(app, client, coach_id):
+    """A sync (coaching/calendars) replaces the coach's external busy rows in bulk; the cached
+    answer must not keep offering the time the coach just filled elsewhere."""
+    from sqlalchemy import delete
+
+    from coaching.calendars.models import CalendarKind, ExternalBusy, ExternalCalendar
+
+    before = starts(client, coach_id)
+    assert before[0] == "2026-11-03T14:00:00+00:00"
+    with app.app_context():
+        calendar = ExternalCalendar(coach_id=coach_id, kind=list(CalendarKind)[0], url="https://calendar.example/ana")
+        db.session.add(calendar)
+        db.session.commit()
+        assert starts(client, coach_id) == before  # cached again after the connect
+        db.session.execute(delete(ExternalBusy).where(ExternalBusy.calendar_id == calendar.id))
+        db.session.execute(insert(ExternalBusy), [{"calendar_id": calendar.id, "coach_id": coach_id, "starts_at": FIRST,
+                                                   "ends_at": FIRST.replace(hour=15), "synced_at": FIRST}])
+        db.session.commit()
     assert before[0] not in starts(client, coach_id)
