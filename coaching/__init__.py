@@ -107,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.checkins.views import bp as checkins_bp
 
     app.register_blueprint(checkins_bp)
+    from coaching.twofactor.views import bp as two_factor_bp
+
+    app.register_blueprint(two_factor_bp)
     register_security_headers(app)
 
 

@@ -14,3 +14,4 @@ from coaching.notify import models as notify  # noqa: F401
 from coaching.payments import models as payments  # noqa: F401
 from coaching.scheduling import models as scheduling  # noqa: F401
 from coaching.checkins import models as checkins  # noqa: F401
+from coaching.twofactor import models as twofactor  # noqa: F401

@@ -129,6 +129,12 @@ def _record_sign_in(app: Flask, user: User) -> None:
     session["_user_id"] = secret
     if remember:
         session["_remember_seconds"] = session_limits(user).absolute.total_seconds()
+    from coaching.twofactor.services import required
+
+    if required(db.session, user):  # not signed in until the second factor passes
+        from coaching.twofactor.views import hold
+
+        hold(secret)
 
 
 @login_manager.request_loader

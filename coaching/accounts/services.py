@@ -249,6 +249,11 @@ def user_for_login_session(db: Session, secret: str) -> User | None:
     user = db.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
+    if row.second_factor_at is None:
+        from coaching.twofactor.services import required
+
+        if required(db, user):  # half-way through signing in: not signed in yet
+            return None
     now = clock.now()
     if not session_policy.is_live(now=now, created_at=row.created_at, last_seen_at=row.last_seen_at,
                                   limits=session_limits(user), staff=user.is_staff,

@@ -18,6 +18,7 @@ from coaching.db import Base, utcnow
 
 ACTIONS = ("read", "write", "sign", "addendum", "publish", "export", "search", "break_glass",
            "summary_read", "checkin_read", "reflection_read")
+ACTIONS += ("second_factor_reset", "recovery_code_used")  # staff sign-in (coaching.twofactor)
 
 
 class AuditEvent(Base):
