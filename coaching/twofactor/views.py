@@ -9,7 +9,7 @@ step records it there, gives the sign-in a new secret and hands that to Flask-Lo
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from coaching import db
@@ -35,12 +35,15 @@ def hold(secret: str) -> None:
     session[PENDING] = secret
     for key in ("_user_id", "_remember", "_remember_seconds"):
         session.pop(key, None)
+    login_manager._update_request_context_with_user()  # anonymous for the rest of this request too
 
 
 def _pending() -> services.Pending | None:
-    if "two_factor_pending" not in g:
-        g.two_factor_pending = services.pending_sign_in(db.session, session.get(PENDING))
-    return g.two_factor_pending
+    """The current request's half-way sign-in (looked up once per request)."""
+    key = "tandem.second_factor_pending"
+    if key not in request.environ:
+        request.environ[key] = services.pending_sign_in(db.session, session.get(PENDING))
+    return request.environ[key]
 
 
 def _complete(pending: services.Pending, new_secret: str) -> None:
@@ -54,6 +57,9 @@ def _complete(pending: services.Pending, new_secret: str) -> None:
     if pending.login_session.remember:
         session["_remember"] = "set"
         session["_remember_seconds"] = session_limits(pending.user).absolute.total_seconds()
+    user = pending.user
+    user.login_secret, user.login_session_id = new_secret, pending.login_session.id
+    login_manager._update_request_context_with_user(user)  # signed in for the rest of this request
 
 
 def _next_or_home(user: object) -> str:
