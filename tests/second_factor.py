@@ -57,7 +57,7 @@ def pass_in_client(client: Any, response: Any, email: str) -> Any:
 
 def pass_in_page(page: Any, email: str, app: Any = None) -> None:
     """After "Log in" in a browser page: pass the code step if it is asked for."""
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/account/login" not in url)
     if "/account/two-factor/" not in page.url:
         return
     code = code_for(app or current_app, email)
@@ -65,4 +65,4 @@ def pass_in_page(page: Any, email: str, app: Any = None) -> None:
         page.goto(page.url.replace("/account/two-factor/enrol", VERIFY_PATH))
     page.get_by_label("Code", exact=True).fill(code)
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/account/two-factor/" not in url)
