@@ -506,3 +506,33 @@ def test_codes_are_rate_limited_per_account_with_a_clear_message(app: Any, coach
     other_secret = enrolled(app, other)
     assert sign_in_with(app.test_client(), other, totp.code_at(other_secret, frozen_clock())).status_code == 302
 
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_prints_staff_keys_and_the_cli_gives_the_current_code(app: Any, runner: Any,
+                                                                      frozen_clock: Any) -> None:
+    from coaching.demo import COACH_PASSWORD
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Two-step sign-in keys" in result.output
+    line = next(line for line in result.output.splitlines() if line.strip().startswith("ana@example.com"))
+    key = line.split()[-1]
+    code = runner.invoke(args=["two-factor", "code", "ana@example.com"]).output.strip()
+    assert code == totp.code_at(key, frozen_clock())
+    client = app.test_client()
+    client.post("/account/login", data={"email": "ana@example.com", "password": COACH_PASSWORD,
+                                        "csrf_token": csrf_token(client)})
+    assert submit_code(client, code).status_code == 302 and signed_in(client, "/coach")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent: the same key again
+    with app.app_context():
+        ana = db.session.scalar(select(SecondFactor).join(LoginSession, LoginSession.user_id == SecondFactor.user_id))
+        assert ana.secret == key
+
+
+def test_the_code_command_is_refused_in_production(app: Any, frozen_clock: Any) -> None:
+    app.config["TANDEM_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["two-factor", "code", "ana@example.com"])
+    assert result.exit_code != 0 and "Not available in production" in result.output
