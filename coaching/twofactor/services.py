@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coaching import clock
+from coaching.db import immediate
 from coaching.accounts import passwords
 from coaching.accounts.models import LoginSession, Role, User
 from coaching.audit.services import record
@@ -155,14 +156,15 @@ def check(db: Session, user: User, code: str, now: datetime | None = None) -> bo
 def verify_sign_in(db: Session, pending: Pending, code: str, now: datetime | None = None) -> str:
     """Pass a pending sign-in with a code; return the sign-in's new secret. Commits."""
     now = now or clock.now()
-    if not is_enrolled(db, pending.user.id) or not check(db, pending.user, code, now):
-        db.rollback()
-        raise SecondFactorError(WRONG_CODE)
-    new_secret = pass_sign_in(db, pending.login_session.id, now)
-    if new_secret is None:
-        db.rollback()
-        raise SecondFactorError("This sign-in has ended. Please log in again.")
-    db.commit()
+    with immediate(db):  # SQLite: hold the write lock from the first read (racing codes queue)
+        if not is_enrolled(db, pending.user.id) or not check(db, pending.user, code, now):
+            db.rollback()
+            raise SecondFactorError(WRONG_CODE)
+        new_secret = pass_sign_in(db, pending.login_session.id, now)
+        if new_secret is None:
+            db.rollback()
+            raise SecondFactorError("This sign-in has ended. Please log in again.")
+        db.commit()
     return new_secret
 
 
@@ -202,33 +204,35 @@ def confirm_enrolment(db: Session, user: User, code: str, *, login_session_id: i
     (they had not passed it).
     """
     now = now or clock.now()
-    if not accept_code(db, user.id, code, now, confirmed=False):
-        db.rollback()
-        raise SecondFactorError("That code did not work. Enter the code your app shows now for Tandem.")
-    db.execute(update(SecondFactor).where(SecondFactor.user_id == user.id).values(confirmed_at=now))
-    codes = _new_recovery_codes(db, user.id)
-    new_secret = None
-    if pending:
-        new_secret = pass_sign_in(db, login_session_id, now)
-        if new_secret is None:
+    with immediate(db):
+        if not accept_code(db, user.id, code, now, confirmed=False):
             db.rollback()
-            raise SecondFactorError("This sign-in has ended. Please log in again.")
-    else:
-        db.execute(update(LoginSession).where(LoginSession.id == login_session_id)
-                   .values(second_factor_at=now))
-    db.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != login_session_id,
-                                          LoginSession.revoked_at.is_(None)).values(revoked_at=now))
-    db.commit()
+            raise SecondFactorError("That code did not work. Enter the code your app shows now for Tandem.")
+        db.execute(update(SecondFactor).where(SecondFactor.user_id == user.id).values(confirmed_at=now))
+        codes = _new_recovery_codes(db, user.id)
+        new_secret = None
+        if pending:
+            new_secret = pass_sign_in(db, login_session_id, now)
+            if new_secret is None:
+                db.rollback()
+                raise SecondFactorError("This sign-in has ended. Please log in again.")
+        else:
+            db.execute(update(LoginSession).where(LoginSession.id == login_session_id)
+                       .values(second_factor_at=now))
+        db.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != login_session_id,
+                                              LoginSession.revoked_at.is_(None)).values(revoked_at=now))
+        db.commit()
     return Enrolled(codes, new_secret)
 
 
 def regenerate_recovery_codes(db: Session, user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), after a current TOTP code. Commits."""
-    if totp.looks_like_recovery_code(code) or not accept_code(db, user.id, code, clock.now()):
-        db.rollback()
-        raise SecondFactorError(WRONG_CODE.replace(", or a recovery code", ""))
-    codes = _new_recovery_codes(db, user.id)
-    db.commit()
+    with immediate(db):
+        if totp.looks_like_recovery_code(code) or not accept_code(db, user.id, code, clock.now()):
+            db.rollback()
+            raise SecondFactorError(WRONG_CODE.replace(", or a recovery code", ""))
+        codes = _new_recovery_codes(db, user.id)
+        db.commit()
     return codes
 
 
@@ -238,11 +242,12 @@ def turn_off(db: Session, user: User, password: str, code: str) -> None:
         raise SecondFactorError("Coaches and admins must keep two-step sign-in on.")
     if not passwords.verify_password(user.password_hash, password):
         raise SecondFactorError("Your password is not correct.")
-    if not check(db, user, code):
-        db.rollback()
-        raise SecondFactorError(WRONG_CODE)
-    _remove(db, user.id)
-    db.commit()
+    with immediate(db):
+        if not check(db, user, code):
+            db.rollback()
+            raise SecondFactorError(WRONG_CODE)
+        _remove(db, user.id)
+        db.commit()
 
 
 def _remove(db: Session, user_id: int) -> None:
