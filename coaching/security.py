@@ -131,10 +131,12 @@ def _record_sign_in(app: Flask, user: User) -> None:
         session["_remember_seconds"] = session_limits(user).absolute.total_seconds()
     from coaching.twofactor.services import required
 
-    if required(db.session, user):  # not signed in until the second factor passes
-        from coaching.twofactor.views import hold
+    from coaching.twofactor.views import PENDING, hold
 
+    if required(db.session, user):  # not signed in until the second factor passes
         hold(secret)
+    else:
+        session.pop(PENDING, None)  # an earlier, abandoned half-way sign-in in this browser
 
 
 @login_manager.request_loader

@@ -60,7 +60,7 @@ def login():
         if result.user is not None:
             login_user(result.user, remember=form.remember.data)
             target = request.args.get("next")
-            if session.get("second_factor_pending"):  # coaching.twofactor: the code step comes next
+            if session.get("second_factor_pending"):  # coaching.twofactor.views.PENDING: the code step next
                 return redirect(url_for("two_factor.verify", next=target if is_safe_next(target) else None))
             return redirect(target if is_safe_next(target) else home_for(result.user))
         if result.unverified:

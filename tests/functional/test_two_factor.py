@@ -414,6 +414,8 @@ def test_an_admin_resets_a_coach_audited_the_coach_is_signed_out_told_and_enrols
         assert (event.actor_id, event.object_type, event.object_id) == (admin.id, "user", coach.id)
         [email] = sent_emails(to=coach.email, kind="second_factor_reset")
         assert "set it up again" in email.text_body
+    log = client.get("/admin/access-log?action=second_factor_reset")
+    assert log.status_code == 200 and "second-factor-reset" in log.get_data(as_text=True)
     again = app.test_client()
     response = password_step(again, coach)
     assert again.get(response.headers["Location"]).headers["Location"].startswith(ENROL)
