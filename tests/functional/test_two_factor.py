@@ -2,7 +2,7 @@
 
 Wrong, replayed and expired codes; recovery codes work once (audited, emailed); a half-way
 sign-in is an anonymous visitor on every page and API route; enrolment on first sign-in;
-an admin's reset is audited; codes are rate-limited per account; secrets are encrypted.
+an admin's reset is audited; secrets are encrypted (rate limits: test_two_factor_rate_limit.py).
 """
 
 from __future__ import annotations
@@ -469,45 +469,6 @@ def test_api_tokens_keep_working_for_integrations(app: Any, client: Any, coach: 
     without = api.post("/api/v1/bookings", json={}, headers={"Authorization": "Bearer tdm_not-a-token"})
     assert without.status_code == 401
     assert with_token.status_code in (400, 403, 422), with_token.get_data(as_text=True)  # signed in: the body is judged
-
-
-# --- rate limits -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def config_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
-    if "rate_limited" not in request.node.name:
-        return {}
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-            "SECOND_FACTOR_LIMIT_PER_ACCOUNT": "3 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "100 per minute"}
-
-
-def test_the_default_limit_on_codes_is_tight() -> None:
-    from coaching.config import Config
-
-    assert Config({}).SECOND_FACTOR_LIMIT_PER_ACCOUNT == "5 per minute;20 per hour;50 per day"
-
-
-def test_codes_are_rate_limited_per_account_with_a_clear_message(app: Any, coach: Any, create_user: Any,
-                                                                  frozen_clock: Any) -> None:
-    secret = enrolled(app, coach)
-    # Three wrong codes from three browsers (and addresses): the account's limit is reached.
-    for i in range(3):
-        c = app.test_client()
-        c.environ_base["REMOTE_ADDR"] = f"203.0.113.{i + 1}"
-        assert sign_in_with(c, coach, "000000" if totp.code_at(secret, frozen_clock()) != "000000"
-                            else "111111").status_code == 200
-    blocked = app.test_client()
-    blocked.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    response = sign_in_with(blocked, coach, totp.code_at(secret, frozen_clock()))  # even the right one
-    body = response.get_data(as_text=True)
-    assert response.status_code == 429 and "Too many codes were tried for this account" in body
-    assert "Retry-After" in response.headers and not signed_in(blocked, "/coach")
-    # Another staff member is not affected.
-    other = create_user(role=Role.ADMIN)
-    other_secret = enrolled(app, other)
-    assert sign_in_with(app.test_client(), other, totp.code_at(other_secret, frozen_clock())).status_code == 302
-
 
 
 # --- the demo --------------------------------------------------------------------------------
