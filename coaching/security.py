@@ -130,7 +130,6 @@ def _record_sign_in(app: Flask, user: User) -> None:
     if remember:
         session["_remember_seconds"] = session_limits(user).absolute.total_seconds()
     from coaching.twofactor.services import required
-
     from coaching.twofactor.views import PENDING, hold
 
     if required(db.session, user):  # not signed in until the second factor passes
