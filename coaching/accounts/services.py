@@ -249,11 +249,6 @@ def user_for_login_session(db: Session, secret: str) -> User | None:
     user = db.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if row.second_factor_at is None:
-        from coaching.twofactor.services import required
-
-        if required(db, user):  # half-way through signing in: not signed in yet
-            return None
     now = clock.now()
     if not session_policy.is_live(now=now, created_at=row.created_at, last_seen_at=row.last_seen_at,
                                   limits=session_limits(user), staff=user.is_staff,
@@ -261,6 +256,11 @@ def user_for_login_session(db: Session, secret: str) -> User | None:
         # Timed out: record it, so the sign-in stays ended whatever the clock does later.
         _write_now(db, row, revoked_at=now)
         return None
+    if row.second_factor_at is None:
+        from coaching.twofactor.services import required
+
+        if required(db, user):  # half-way through signing in (coaching.twofactor): not signed in yet
+            return None
     if session_policy.needs_touch(now=now, last_seen_at=row.last_seen_at):
         _write_now(db, row, last_seen_at=now)
     user.login_secret, user.login_session_id = secret, row.id
