@@ -78,6 +78,8 @@ def test_a_coach_sets_up_two_step_sign_in_signs_in_with_a_code_and_an_admin_rese
     pass_in_page(admin, "root@example.com")
     admin.goto(live_server + "/admin/")
     admin.get_by_role("link", name="Staff sign-in").click()
+    admin.wait_for_url(live_server + "/admin/staff-sign-in")
+    expect(admin.get_by_role("heading", name="Staff sign-in")).to_be_visible()
     assert fits(admin)
     admin.get_by_role("button", name="Reset two-step sign-in of Cora Coach").click()
     expect(admin.get_by_text("Cora Coach's two-step sign-in is reset")).to_be_visible()
