@@ -186,6 +186,9 @@ def main() -> int:
         client = app.test_client()
         response = client.post("/account/login", data={"email": email, "password": "bench password",
                                                        "csrf_token": csrf_token(client)})
+        from tests.second_factor import pass_in_client
+
+        response = pass_in_client(client, response, email)  # a coach: the code step too
         assert response.status_code == 302
         print(f"GET /coach/couples/<id> ({SESSIONS} sessions, notes, addenda), {RUNS} runs:")
         median, p90, queries, cpu = measure(app, client, f"/coach/couples/{couple_id}")

@@ -143,6 +143,9 @@ def register_blueprints(app: Flask) -> None:
     from coaching.reminders.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from coaching.twofactor.views import bp as two_factor_bp
+
+    app.register_blueprint(two_factor_bp)
     register_security_headers(app)
 
 

@@ -168,6 +168,42 @@ def keys_rotate() -> None:
     rotate_keys()
 
 
+two_factor_cli = AppGroup("two-factor", help="Two-step sign-in (TOTP).")
+
+
+@two_factor_cli.command("reset")
+@click.argument("email")
+def two_factor_reset(email: str) -> None:
+    """Reset EMAIL's second factor (e.g. the only admin lost it); audited. They enrol again at next sign-in."""
+    from coaching.accounts.services import find_user
+    from coaching.twofactor.services import reset_from_cli
+
+    user = find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    reset_from_cli(db.session, user)
+    click.echo(f"Two-step sign-in of {user.email} reset; their sessions have ended.")
+
+
+@two_factor_cli.command("code")
+@click.argument("email")
+def two_factor_code(email: str) -> None:
+    """Print EMAIL's current code (development and the demo only; refused in production)."""
+    from flask import current_app
+
+    from coaching import clock
+    from coaching.accounts.services import find_user
+    from coaching.twofactor import services, totp
+
+    if current_app.config["TANDEM_ENV"] == "production":
+        raise click.ClickException("Not available in production.")
+    user = find_user(db.session, email)
+    factor = services.factor_of(db.session, user.id) if user is not None else None
+    if factor is None or factor.confirmed_at is None:
+        raise click.ClickException(f"{email} has no two-step sign-in.")
+    click.echo(totp.code_at(factor.secret, clock.now()))
+
+
 def register(app: Flask) -> None:
     for cmd in (db_cli, create_admin, coaches_cli, seed_demo, worker, api_token_cli):
         app.cli.add_command(cmd)
@@ -175,3 +211,4 @@ def register(app: Flask) -> None:
     from coaching.erasure.cli import retention_cli
 
     app.cli.add_command(retention_cli)
+    app.cli.add_command(two_factor_cli)

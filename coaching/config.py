@@ -132,6 +132,9 @@ class Config:
         # per-minute burst limit and an hourly ceiling, per address and per account.
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20 per minute;200 per hour")
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
+        # Second-factor codes tried per account (coaching.twofactor), every form that takes one.
+        self.SECOND_FACTOR_LIMIT_PER_ACCOUNT = env.get("SECOND_FACTOR_LIMIT_PER_ACCOUNT",
+                                                       "5 per minute;20 per hour;50 per day")
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Tandem <hello@tandem.localhost>")
         # Without SMTP_URL, emails go to the log and each is also written here as an .eml file

@@ -20,3 +20,4 @@ from coaching.feeds import models as feeds  # noqa: F401
 from coaching.calendars import models as calendars  # noqa: F401
 from coaching.series import models as series  # noqa: F401
 from coaching.reminders import models as reminders  # noqa: F401
+from coaching.twofactor import models as twofactor  # noqa: F401

@@ -129,6 +129,13 @@ def _record_sign_in(app: Flask, user: User) -> None:
     session["_user_id"] = secret
     if remember:
         session["_remember_seconds"] = session_limits(user).absolute.total_seconds()
+    from coaching.twofactor.services import required
+    from coaching.twofactor.views import PENDING, hold
+
+    if required(db.session, user):  # not signed in until the second factor passes
+        hold(secret)
+    else:
+        session.pop(PENDING, None)  # an earlier, abandoned half-way sign-in in this browser
 
 
 @login_manager.request_loader

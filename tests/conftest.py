@@ -123,6 +123,9 @@ def app(database_url: str, config_overrides: dict[str, Any], tmp_path: Path) -> 
 
     mail.clear()  # emails delivered in memory belong to one test
     application = create_app(TestConfig(**overrides))
+    from tests import second_factor
+
+    second_factor.current_app = application  # the login helpers pass the code step with it
     yield application
     db.session.remove()
     clock.set_source(None)
@@ -207,8 +210,13 @@ def csrf_token(client: Any, path: str = "/account/login") -> str:
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:
+    """Log in through the login page; coaches and admins (and clients who turned it on) also pass
+    the second factor with a code computed from their stored secret (``tests/second_factor.py``)."""
+    from tests.second_factor import pass_in_client
+
     token = csrf_token(client)
-    return client.post("/account/login", data={"email": email, "password": password, "csrf_token": token})
+    response = client.post("/account/login", data={"email": email, "password": password, "csrf_token": token})
+    return pass_in_client(client, response, email)
 
 
 @pytest.fixture

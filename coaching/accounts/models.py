@@ -105,3 +105,5 @@ class LoginSession(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
     revoked_at: Mapped[datetime | None]
+    # When this sign-in passed the second factor (``coaching.twofactor``); None: not (yet).
+    second_factor_at: Mapped[datetime | None]

@@ -256,6 +256,11 @@ def user_for_login_session(db: Session, secret: str) -> User | None:
         # Timed out: record it, so the sign-in stays ended whatever the clock does later.
         _write_now(db, row, revoked_at=now)
         return None
+    if row.second_factor_at is None:
+        from coaching.twofactor.services import required
+
+        if required(db, user):  # half-way through signing in (coaching.twofactor): not signed in yet
+            return None
     if session_policy.needs_touch(now=now, last_seen_at=row.last_seen_at):
         _write_now(db, row, last_seen_at=now)
     user.login_secret, user.login_session_id = secret, row.id

@@ -60,6 +60,8 @@ def login():
         if result.user is not None:
             login_user(result.user, remember=form.remember.data)
             target = request.args.get("next")
+            if session.get("second_factor_pending"):  # coaching.twofactor.views.PENDING: the code step next
+                return redirect(url_for("two_factor.verify", next=target if is_safe_next(target) else None))
             return redirect(target if is_safe_next(target) else home_for(result.user))
         if result.unverified:
             flash("Please confirm your email address first: we have sent you a new link.", "info")

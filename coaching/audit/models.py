@@ -20,6 +20,7 @@ ACTIONS = ("read", "write", "sign", "addendum", "publish", "export", "search", "
            "summary_read", "checkin_read", "reflection_read",
            "export_request", "export_release", "export_decline",
            "erase", "retention_purge")
+ACTIONS += ("second_factor_reset", "recovery_code_used")  # staff sign-in (coaching.twofactor)
 
 
 class AuditEvent(Base):

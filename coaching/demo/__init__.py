@@ -65,4 +65,7 @@ def seed(db: Session) -> list[str]:
 
     lines += seed_checkins(db)  # their intake scores and three monthly check-ins
     lines += seed_homework(db)  # their summaries, homework and reflections (coaching/homework/demo.py)
+    from coaching.twofactor.demo import seed_second_factors
+
+    lines += seed_second_factors(db)  # demo staff enrolled in two-step sign-in, keys printed
     return lines

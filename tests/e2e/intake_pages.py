@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.second_factor import pass_in_page
 
 NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
             "isolation": "no", "forced_sex": "no", "self_harm": "no"}
@@ -16,6 +17,7 @@ def log_in(page, base: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_in_page(page, email)  # coaches and admins: the code step
     page.wait_for_url(base + "/home")
 
 

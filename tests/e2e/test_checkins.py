@@ -9,6 +9,7 @@ from coaching import db
 from tests.checkin_data import create_world
 from tests.conftest import PASSWORD
 from tests.smtp import text_of
+from tests.second_factor import pass_in_page
 
 
 def log_in(page, base, email):
@@ -16,6 +17,7 @@ def log_in(page, base, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_in_page(page, email)  # coaches and admins: the code step
     page.wait_for_url(re.compile(r".*/(home|coach)"))
 
 

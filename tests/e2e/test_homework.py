@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import PASSWORD
 from tests.homework_data import EMAILS, build_world
+from tests.second_factor import pass_in_page
 
 
 def log_in(page, base, who):
@@ -12,6 +13,7 @@ def log_in(page, base, who):
     page.get_by_label("Email").fill(EMAILS[who])
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_in_page(page, EMAILS[who])  # coaches and admins: the code step
     page.wait_for_url(lambda url: "/account/login" not in url)
 
 

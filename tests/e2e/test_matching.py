@@ -22,6 +22,7 @@ from coaching.scheduling.models import Booking, BookingStatus
 from tests.conftest import PASSWORD
 from tests.matching_data import CATALOG, WEEKDAYS
 from tests.smtp import text_of
+from tests.second_factor import pass_in_page
 
 CRISIS_WORDS = ("Quick exit", "799-7233", "0808 2000 247", "Help is available", "safety", "screen")
 
@@ -222,4 +223,5 @@ def log_in_coach(page, base: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_in_page(page, email)  # coaches and admins: the code step
     page.wait_for_url(re.compile(r".*/coach.*"))

@@ -160,6 +160,8 @@ def normalise(text: str) -> str:
     text = re.sub(r'value="[^"]*"', 'value=""', text)     # CSRF tokens
     text = re.sub(r"/\d+", "/N", text)                     # ids in links
     text = re.sub(r"tandem-[\w-]{16,}", "tandem-ROOM", text)  # random video room names
+    text = re.sub(r'<svg role="img" aria-label="QR code.*?</svg>|<code id="totp-secret"[^>]*>[A-Z2-7 ]+</code>',
+                  "TOTP-KEY", text, flags=re.S)  # a fresh random key on the two-step sign-in enrolment page
     text = re.sub(r"[A-Za-z0-9_\-]{32,}", "TOKEN", text)     # one-time link tokens (data exports)
     return text
 

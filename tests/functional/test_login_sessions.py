@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from coaching import db
 from coaching.accounts.models import LoginSession, Role
 from tests.conftest import PASSWORD, csrf_token
+from tests.second_factor import pass_in_client
 
 REMEMBER = "remember_token"
 
@@ -22,6 +23,7 @@ def sign_in(app: Any, user: Any, *, remember: bool = False, agent: str = "TestBr
     if remember:
         data["remember"] = "y"
     response = client.post("/account/login", data=data, headers={"User-Agent": agent})
+    response = pass_in_client(client, response, user.email)  # coaches and admins: the code step
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 
@@ -159,6 +161,7 @@ def test_the_remember_cookie_expires_with_the_absolute_limit(
     user = create_user(role=role)
     response = client.post("/account/login", data={"email": user.email, "password": PASSWORD, "remember": "y",
                                                    "csrf_token": csrf_token(client)})
+    response = pass_in_client(client, response, user.email)  # staff: the cookie comes with the code step
     [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(REMEMBER + "=")]
     expires = parsedate_to_datetime(header.split("Expires=")[1].split(";")[0])
     limit = timedelta(hours=app.config[f"SESSION_MAX_HOURS_{kind}"])

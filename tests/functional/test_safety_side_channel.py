@@ -112,6 +112,9 @@ TOKENS = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "UUID"),
     (re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{16,}"), "SIGNED"),  # itsdangerous
     (re.compile(r"[A-Za-z0-9_\-]{32,}"), "TOKEN"),
+    # A fresh random TOTP key and its QR code on the two-step sign-in enrolment page.
+    (re.compile(r'<svg role="img" aria-label="QR code.*?</svg>|<code id="totp-secret"[^>]*>[A-Z2-7 ]+</code>', re.S),
+     "TOTP-KEY"),
 ]
 
 
