@@ -29,7 +29,7 @@ from coaching.calendars.models import ExternalBusy
 from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
-from coaching.intake.models import Couple, Partner
+from coaching.intake.models import Couple, JointSessionOpening, Partner
 from coaching.scheduling import calendar, events, lifecycle, notices, slot_cache, slots
 from coaching.scheduling.models import (
     AvailabilityRule, Booking, BookingStatus, DateOverride, SessionKind, SessionType, TimeOff,
@@ -462,6 +462,7 @@ def place_hold(db: Session, *, user: User, coach_id: int, session_type_slug: str
         raise refusal
     _refuse_if_taken(db, coach.id, session_type, start, now)
     with _booking_transaction(db, coach, session_type, start, now):
+        require_joint_opening(db, session_type, couple.id)
         if not session_type.is_free:
             _check_hold_cap(db, couple.id, user.id, now)
         end = _require_slot(db, coach, session_type, start, now)
@@ -493,6 +494,22 @@ def joint_gate_refusal(session_type: SessionType, couple: Couple, coach_id: int)
     if is_welcome_call(session_type) and couple.coach_id != coach_id:
         return NotAllowed("Your welcome call is with the coach you chose.")
     return None
+
+
+def require_joint_opening(db: Session, session_type: SessionType, couple_id: int) -> None:
+    """Inside a booking transaction: read the couple's joint opening again, and keep it.
+
+    The gate is checked first on the couple as loaded, but a separation (or a change of coach)
+    may delete the opening meanwhile. Read inside the booking's transaction (SQLite: under the
+    write lock) and, on PostgreSQL, share-locked until the commit, a concurrent delete either
+    happened first (refused here) or waits for this booking and then cancels it with the rest."""
+    if session_type.kind != SessionKind.JOINT:
+        return
+    query = select(JointSessionOpening.id).where(JointSessionOpening.couple_id == couple_id)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    if db.scalar(query) is None:
+        raise JointSessionsNotOpen()
 
 
 def _confirm(db: Session, booking: Booking, now: datetime) -> None:

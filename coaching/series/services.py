@@ -146,6 +146,7 @@ def _hold(db: Session, coach, session_type: SessionType, couple_id: int, booker_
     """The one transaction of a series: check and hold each occurrence, or raise SeriesClash."""
     first = next((o.start for o in occurrences if o.start is not None), now)
     with sched._booking_transaction(db, coach, session_type, first, now):
+        sched.require_joint_opening(db, session_type, couple_id)
         if check_cap and not session_type.is_free:
             sched._check_hold_cap(db, couple_id, booker_id, now)  # the whole series is one hold group
         held: list[tuple[plan.Occurrence, Booking]] = []

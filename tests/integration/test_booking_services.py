@@ -215,3 +215,20 @@ def test_attendance_is_marked_only_after_the_start(world):
         services.mark_attendance(db.session, booking, "complete", NOW)
     services.mark_attendance(db.session, booking, "no_show", TOMORROW_10 + timedelta(minutes=10))
     assert booking.status == BookingStatus.NO_SHOW
+
+
+@pytest.mark.parametrize("slug", ["consultation", "couples-session"])
+def test_joint_sessions_closed_while_the_hold_was_on_its_way_are_refused_inside_the_transaction(world, slug):
+    """The gate is read first on the couple as loaded; a separation (or a change of coach) that
+    deletes the opening after that read, before the booking's transaction, must still win."""
+    ana = user_by_email("ana@example.com")
+    couple = services.couple_of_user(db.session, ana.id)
+    assert couple.joint_sessions_open  # loaded now: this session keeps seeing it open
+    db.session.commit()  # (objects are not expired on commit)
+    with db.session.get_bind().connect() as other:  # another request ends the couple's joint sessions meanwhile
+        other.execute(JointSessionOpening.__table__.delete().where(JointSessionOpening.couple_id == couple.id))
+        other.commit()
+    assert couple.joint_sessions_open  # still the stale copy
+    with pytest.raises(services.JointSessionsNotOpen):
+        hold(slug, coach_id=world.id)
+    assert blocking_count() == 0
