@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import niquests
+import requests
 
 from tests.smtp import free_port
 
@@ -48,7 +48,7 @@ class Radicale:
             if self.proc.poll() is not None:
                 raise RuntimeError("radicale exited: " + (self.proc.stderr.read() or b"").decode()[-2000:])
             try:
-                niquests.get(self.url, timeout=1)
+                requests.get(self.url, timeout=1)
                 return self
             except Exception:  # noqa: BLE001 - not listening yet
                 time.sleep(0.1)
@@ -68,8 +68,9 @@ class Radicale:
         """A caldav client as the coach's other calendar app (not Tandem)."""
         import caldav
 
-        return caldav.DAVClient(url=self.url, username=USER, password=PASSWORD, timeout=10, enable_rfc6764=False,
-                                auth_type="basic")
+        from requests.auth import HTTPBasicAuth
+
+        return caldav.DAVClient(url=self.url, auth=HTTPBasicAuth(USER, PASSWORD), timeout=10)
 
     def new_calendar(self) -> str:
         """A new empty calendar of the user; its URL."""
@@ -89,8 +90,21 @@ class Radicale:
         return found
 
     def add_event(self, calendar_url: str, uid: str, start: Any, end: Any, summary: str = "Dentist") -> None:
+        import caldav
+        import icalendar
+
+        event = icalendar.Event()
+        event.add("uid", uid)
+        event.add("dtstamp", start)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("summary", summary)
+        ics = icalendar.Calendar()
+        ics.add("prodid", "-//elsewhere//EN")
+        ics.add("version", "2.0")
+        ics.add_component(event)
         calendar = self.client().calendar(url=calendar_url)
-        calendar.add_event(dtstart=start, dtend=end, summary=summary, uid=uid)
+        caldav.Event(client=calendar.client, data=ics.to_ical().decode(), parent=calendar).save()
 
 
 import pytest  # noqa: E402

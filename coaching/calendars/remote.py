@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import caldav
 from caldav.lib import error as dav_error
+from requests.auth import HTTPBasicAuth
 
 
 class RemoteError(Exception):
@@ -38,8 +40,9 @@ def _explain(exc: Exception) -> RemoteError:
 
 
 def _client(account: Account) -> Any:
-    return caldav.DAVClient(url=account.url, username=account.username, password=account.password,
-                            timeout=int(max(1, account.timeout)), enable_rfc6764=False, auth_type="basic")
+    # HTTP Basic sent up front (what app passwords use): no probing round trip per request.
+    return caldav.DAVClient(url=account.url, auth=HTTPBasicAuth(account.username, account.password),
+                            timeout=int(max(1, account.timeout)))
 
 
 def _same(a: str, b: str) -> bool:
@@ -70,18 +73,25 @@ def read_events(calendar: Any, start: datetime, end: datetime) -> list[str]:
         raise _explain(exc) from exc
 
 
+def _put(calendar: Any, url: str, ics: str) -> None:
+    """PUT the event text as it is (the library's save would bump SEQUENCE again)."""
+    response = calendar.client.put(url, ics, {"Content-Type": 'text/calendar; charset="utf-8"'})
+    if response.status not in (200, 201, 204):
+        raise dav_error.PutError(str(response.status))
+
+
 def put_event(calendar: Any, uid: str, ics: str) -> None:
-    """Create or replace the event with ``uid`` (found by its UID wherever it is stored)."""
+    """Create or replace the event with ``uid`` (found by its UID wherever it is stored; a new
+    one is stored at ``<calendar>/<uid>.ics``), with the SEQUENCE Tandem gave it."""
     try:
         try:
-            existing = calendar.get_event_by_uid(uid)
+            existing = calendar.event_by_uid(uid)
         except dav_error.NotFoundError:
             existing = None
         if existing is not None:
-            existing.data = ics
-            existing.save(increase_seqno=False)
+            _put(calendar, str(existing.url), ics)
         else:
-            calendar.add_event(ical=ics, increase_seqno=False)
+            _put(calendar, str(calendar.url).rstrip("/") + "/" + quote(uid, safe="") + ".ics", ics)
     except Exception as exc:  # noqa: BLE001
         raise _explain(exc) from exc
 
@@ -90,7 +100,7 @@ def delete_event(calendar: Any, uid: str) -> None:
     """Delete the event with ``uid``; nothing if it is not there."""
     try:
         try:
-            existing = calendar.get_event_by_uid(uid)
+            existing = calendar.event_by_uid(uid)
         except dav_error.NotFoundError:
             return
         existing.delete()

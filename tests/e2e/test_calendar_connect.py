@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.radicale_server import PASSWORD as APP_PASSWORD, USER, radicale  # noqa: F401 - the fixture
 from tests.scheduling_data import create_coach, create_couple, create_session_type
+from tests.second_factor import pass_in_page
 
 
 @pytest.fixture
@@ -24,6 +25,7 @@ def log_in(page, base, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_in_page(page, email)  # the coach: the second factor's code step
 
 
 def test_coach_connects_caldav_and_an_event_there_removes_a_slot(app, live_server, new_page, frozen_clock, radicale):
