@@ -10,18 +10,17 @@ listed key, so a new key can be added in front and old rows rotated at leisure w
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import Text, event, func, select, type_coerce, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Text, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+from coaching.db import TransactionMark
 
 __all__ = ["EncryptedJSON", "EncryptedText", "KeysMissing", "decrypt", "encrypt", "keyring",
            "rotate_all"]
@@ -95,45 +94,11 @@ def encrypted_columns(metadata: Any) -> list[tuple[Any, Any]]:
 # --- key rotation ------------------------------------------------------------------------------
 # Some rows must never change (signed notes, addenda: see ``coaching.notes.guards``), yet key
 # rotation has to rewrite their ciphertext. Their triggers let a change of ciphertext alone
-# through only inside a transaction that rotation marked:
-# - PostgreSQL: the transaction-local setting ``tandem.key_rotation = 'on'`` (SET LOCAL
-#   semantics: it ends with the transaction, so it cannot leak to the next user of the
-#   pooled connection);
-# - SQLite: the SQL function ``tandem_key_rotation()``, registered by the app on each of its
-#   connections, returns 1 only while rotation runs on that connection. A plain ``sqlite3``
-#   shell does not have the function, so there the guarded statements simply fail.
-# This keeps honest mistakes and raw SQL out; it is not a defence against someone who runs
-# the application's own code with the database's credentials.
-ROTATION_SETTING = "tandem.key_rotation"
-SQLITE_ROTATION_FUNCTION = "tandem_key_rotation"
-_ROTATION_FLAG = "tandem_key_rotation"
-
-
-@event.listens_for(Engine, "connect")
-def _register_rotation_function(dbapi_conn: Any, record: Any) -> None:
-    if isinstance(dbapi_conn, sqlite3.Connection):
-        info = record.info
-        dbapi_conn.create_function(SQLITE_ROTATION_FUNCTION, 0,
-                                   lambda: 1 if info.get(_ROTATION_FLAG) else 0)
-
-
-@contextmanager
-def rotation_transaction(db: Session) -> Iterator[None]:
-    """A transaction marked as key rotation (see above); committed at the end, rolled back on error."""
-    conn = db.connection()
-    info = conn.connection.info
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT set_config('{ROTATION_SETTING}', 'on', true)")
-    else:
-        info[_ROTATION_FLAG] = True
-    try:
-        yield
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-    finally:
-        info.pop(_ROTATION_FLAG, None)
+# through only inside a transaction marked as key rotation (``coaching.db.TransactionMark``).
+KEY_ROTATION = TransactionMark("key_rotation")
+ROTATION_SETTING = KEY_ROTATION.setting
+SQLITE_ROTATION_FUNCTION = KEY_ROTATION.sqlite_function
+rotation_transaction = KEY_ROTATION.transaction
 
 
 def count_encrypted(db: Session, metadata: Any | None = None) -> int:

@@ -156,3 +156,50 @@ def immediate(db: Session | scoped_session[Session]) -> Iterator[Session]:
     except BaseException:
         db.rollback()
         raise
+
+
+class TransactionMark:
+    """A mark that database triggers can read, set only for the transaction that asked for it.
+
+    Some rows must never change or go (signed notes, addenda), with a few named exceptions
+    (key rotation, the retention purge). Their triggers let the exception through only inside
+    a marked transaction:
+    - PostgreSQL: the transaction-local setting ``tandem.<name> = 'on'`` (SET LOCAL semantics:
+      it ends with the transaction, so it cannot leak to the next user of a pooled connection);
+    - SQLite: the SQL function ``tandem_<name>()``, registered on each of the app's
+      connections, returns 1 only while the mark is set on that connection. A plain ``sqlite3``
+      shell does not have the function, so there the guarded statements simply fail.
+    This keeps honest mistakes and raw SQL out; it is not a defence against someone who runs
+    the application's own code with the database's credentials.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.setting = f"tandem.{name}"  # PostgreSQL
+        self.sqlite_function = f"tandem_{name}"
+        self._flag = f"tandem_{name}"
+        event.listen(Engine, "connect", self._register)
+
+    def _register(self, dbapi_conn: Any, record: Any) -> None:
+        import sqlite3
+
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            info, flag = record.info, self._flag
+            dbapi_conn.create_function(self.sqlite_function, 0, lambda: 1 if info.get(flag) else 0)
+
+    @contextmanager
+    def transaction(self, db: Session) -> Iterator[None]:
+        """A transaction carrying the mark; committed at the end, rolled back on error."""
+        conn = db.connection()
+        info = conn.connection.info
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT set_config('{self.setting}', 'on', true)")
+        else:
+            info[self._flag] = True
+        try:
+            yield
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            info.pop(self._flag, None)

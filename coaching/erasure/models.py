@@ -6,15 +6,12 @@ touch them (a request keeps the pseudonymised user's id, as the ledger does).
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coaching.db import Base, utcnow
+from coaching.db import Base, TransactionMark, utcnow
 
 
 class DeletionRequest(Base):
@@ -54,13 +51,6 @@ class CoupleSeparation(Base):
 
 # The retention purge's exception to the note guards (migration 0022): a transaction marked
 # by ``coaching.erasure.retention.retention_transaction`` may DELETE signed notes and addenda.
-PURGE_SETTING = "tandem.retention_purge"
-SQLITE_PURGE_FUNCTION = "tandem_retention_purge"
-_PURGE_FLAG = "tandem_retention_purge"
-
-
-@event.listens_for(Engine, "connect")
-def _register_purge_function(dbapi_conn: Any, record: Any) -> None:
-    if isinstance(dbapi_conn, sqlite3.Connection):
-        info = record.info
-        dbapi_conn.create_function(SQLITE_PURGE_FUNCTION, 0, lambda: 1 if info.get(_PURGE_FLAG) else 0)
+RETENTION_PURGE = TransactionMark("retention_purge")
+PURGE_SETTING = RETENTION_PURGE.setting
+SQLITE_PURGE_FUNCTION = RETENTION_PURGE.sqlite_function

@@ -19,8 +19,6 @@ one access-log entry per couple. Signed notes and addenda are locked by database
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,7 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from coaching.audit.services import record
-from coaching.erasure.models import _PURGE_FLAG, PURGE_SETTING
+from coaching.erasure.models import RETENTION_PURGE
 from coaching.intake.models import (
     Couple, Invite, Partner, PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse, SharedAnswer,
 )
@@ -41,23 +39,8 @@ from coaching.scheduling.models import Booking, BookingStatus
 log = logging.getLogger("tandem.retention")
 
 
-@contextmanager
-def retention_transaction(db: Session) -> Iterator[None]:
-    """A transaction in which the note guards let DELETE through; committed at the end."""
-    conn = db.connection()
-    info = conn.connection.info
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT set_config('{PURGE_SETTING}', 'on', true)")
-    else:
-        info[_PURGE_FLAG] = True
-    try:
-        yield
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-    finally:
-        info.pop(_PURGE_FLAG, None)
+# A transaction in which the note guards let DELETE through; committed at the end.
+retention_transaction = RETENTION_PURGE.transaction
 
 
 @dataclass(frozen=True)

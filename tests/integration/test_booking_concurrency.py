@@ -6,10 +6,6 @@ other gets a 409 (never a 500), and one row holds the time.
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +15,7 @@ from coaching import db
 from coaching.accounts.services import create_api_token
 from coaching.scheduling import services
 from coaching.scheduling.models import Booking, BookingStatus
+from tests.racing import call_json, race
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
 CLIENTS = 50
@@ -40,31 +37,8 @@ def racers(app, frozen_clock):
 
 
 def post_booking(base, token, coach_id, start):
-    body = json.dumps({"coach_id": coach_id, "session_type": "consultation", "start": start.isoformat()}).encode()
-    request = urllib.request.Request(base + "/api/v1/bookings", data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
-def race(calls):
-    """Run every call at once from its own thread (released together by a barrier)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return results
+    return call_json("POST", base + "/api/v1/bookings", token,
+                     {"coach_id": coach_id, "session_type": "consultation", "start": start.isoformat()})
 
 
 def blocking_rows(app):

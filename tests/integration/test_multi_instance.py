@@ -10,13 +10,10 @@ the other instance's slot answers at once, whatever each process had cached.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from coaching.config import TEST_DATA_KEY
 from coaching.notify.models import OutboxMessage, OutboxStatus
 from coaching.scheduling.models import Booking, BookingStatus
 from tests.conftest import REDIS_TEST_URL, truncate_postgres, unavailable
+from tests.racing import call_json, race
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 from tests.smtp import free_port
 
@@ -145,47 +143,17 @@ def practice(app: Any) -> tuple[int, list[str]]:
         return coach.id, tokens
 
 
-def call(method: str, url: str, token: str | None = None, body: dict[str, Any] | None = None
-         ) -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body else None, method=method,
-                                     headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
 def slot_starts(base: str, coach_id: int, days: int = 6) -> list[str]:
     first = datetime.now(UTC).date() + timedelta(days=2)
-    status, body = call("GET", f"{base}/api/v1/coaches/{coach_id}/slots?session_type=consultation"
+    status, body = call_json("GET", f"{base}/api/v1/coaches/{coach_id}/slots?session_type=consultation"
                                f"&start={first}&end={first + timedelta(days=days)}&tz=UTC")
     assert status == 200, body
     return [s["start"] for s in body["slots"]]
 
 
 def book(base: str, token: str, coach_id: int, start: str) -> tuple[int, dict[str, Any]]:
-    return call("POST", f"{base}/api/v1/bookings", token,
+    return call_json("POST", f"{base}/api/v1/bookings", token,
                 {"coach_id": coach_id, "session_type": "consultation", "start": start})
-
-
-def race(calls: list[Any]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, fn: Any) -> None:
-        barrier.wait()
-        results[i] = fn()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return results
 
 
 def test_racing_clients_on_two_instances_leave_one_winner_and_every_email_goes_exactly_once(

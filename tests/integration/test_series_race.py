@@ -3,9 +3,6 @@ PostgreSQL: a series is held whole or not at all, and no two live bookings ever 
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +12,8 @@ from coaching import db
 from coaching.accounts.services import create_api_token
 from coaching.scheduling.models import BLOCKING_STATUSES, Booking
 from coaching.series.models import BookingSeries, SeriesOccurrence
-from tests.integration.test_booking_concurrency import post_booking, race
+from tests.integration.test_booking_concurrency import post_booking
+from tests.racing import call_json, race
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
 FIRST = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # Tue 10:00 New York
@@ -38,13 +36,7 @@ def racers(app, frozen_clock):
 
 
 def post_series(base, token, body):
-    request = urllib.request.Request(base + "/api/v1/series", data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+    return call_json("POST", base + "/api/v1/series", token, body)
 
 
 def live_rows(app):
