@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -33,6 +34,16 @@ def render_error(code: int, detail: str | None = None):  # type: ignore[no-untyp
     return _render(code, detail)
 
 
+def refuse(code: int, message: str) -> NoReturn:
+    """Abort with ``code`` and a message written for the user, shown on the error page (other
+    HTTP errors show the friendly text for their code, never a library's own description)."""
+    try:
+        abort(code)
+    except HTTPException as exc:
+        exc.user_message = message  # type: ignore[attr-defined]
+        raise
+
+
 def _render(code: int, detail: str | None = None):  # type: ignore[no-untyped-def]
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if request.path.startswith("/api/"):
@@ -55,7 +66,7 @@ def register(app: Flask) -> None:
             return exc
         if exc.code >= 500:
             db.session.rollback()
-        body, status = _render(exc.code)
+        body, status = _render(exc.code, getattr(exc, "user_message", None))
         response = current_app.make_response((body, status))
         # Keep the headers the exception carries: Allow on a 405 (RFC 9110), Retry-After, ...
         for name, value in exc.get_headers():

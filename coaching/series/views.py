@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from coaching import clock, db
 from coaching.accounts.models import Role
+from coaching.errors import refuse
 from coaching.coaches.models import CoachProfile
 from coaching.form_fields import select_choices
 from coaching.scheduling import services as sched
@@ -49,7 +50,7 @@ def _request_args() -> tuple[int, int]:
         raw = request.args.get("count", "6")
         count = plan.check_count(int(raw) if raw.isdigit() and len(raw) <= 3 else -1)
     except (plan.PlanError, ValueError) as exc:
-        abort(400, description=str(exc))
+        refuse(400, str(exc))
     return weeks, count
 
 
@@ -149,7 +150,7 @@ def _chosen_starts() -> list:  # type: ignore[type-arg]
         try:
             starts.append(parse_instant(value))
         except ValueError:
-            abort(422, description="Please choose one of the times shown.")
+            refuse(422, "Please choose one of the times shown.")
     return starts
 
 

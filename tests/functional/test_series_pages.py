@@ -255,7 +255,11 @@ def test_api_hostile_bodies_and_cancellations_are_4xx(client, setup):
 def test_page_hostile_series_queries_are_400(client, setup, query):
     login(client, "ana@example.com")
     url = f"/book/{setup['coach']}/couples-session/series?{query}"
-    assert client.get(url).status_code == 400
+    page = client.get(url)
+    assert page.status_code == 400
+    # The page says what was wrong, not only that something was.
+    assert ("between 2 and 12 sessions" in page.get_data(as_text=True)
+            or "weekly or every other week" in page.get_data(as_text=True))
     assert client.post(url, data={"csrf_token": csrf_token(client, "/home"), "start": FIRST.isoformat()}).status_code == 400
 
 
