@@ -96,10 +96,11 @@ def coach_profile_of(user: User) -> Any:
 
 
 def couple_of(user: User) -> Any:
-    """The couple the client ``user`` sits in, or None."""
-    from coaching.intake.models import Couple, Partner
+    """The couple the client ``user``'s pages act on (``seats.home_seat``), or None."""
+    from coaching.intake.seats import home_seat
 
-    return db.session.scalar(select(Couple).join(Partner).where(Partner.user_id == user.id))
+    seat = home_seat(db.session, user.id)
+    return seat.couple if seat is not None else None
 
 
 # --- login -----------------------------------------------------------------------------------

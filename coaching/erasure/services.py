@@ -9,7 +9,10 @@
   checks (``security.can_see_couple``, ``scheduling.services.visible_booking``) are
   unchanged, joint sessions close for good and future joint bookings are cancelled under the
   cancellation policy (refunds to whoever paid, package credits returned to the couple's
-  ledger), and each partner goes on alone with individual sessions.
+  ledger), and each partner goes on alone with individual sessions. Both seats end
+  (``Partner.ended_at``): the couple's intake and homework stop taking changes, and either
+  person may start again with a new partner (``intake.services.start_intake``), holding a
+  new current seat beside the ended one (``coaching.intake.seats``).
 
 What erasure keeps, and why, is in docs/architecture.md ("Leaving Tandem").
 """
@@ -33,6 +36,7 @@ from coaching.coaches.models import CoachProfile
 from coaching.db import immediate
 from coaching.erasure.models import CoupleSeparation, DeletionRequest
 from coaching.homework.models import HomeworkTick, Reflection, SharedSummary
+from coaching.intake import seats
 from coaching.intake.models import (
     Couple, Invite, JointSessionOpening, Partner, PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse,
     SharedAnswer,
@@ -188,6 +192,9 @@ def _end_couple(db: Session, couple: Couple, leaver: User, *, now: datetime, rea
         db.add(CoupleSeparation(couple_id=couple.id, separated_at=now, separated_by_id=leaver.id, reason=reason))
     db.execute(delete(JointSessionOpening).where(JointSessionOpening.couple_id == couple.id))
     db.expire(couple, ["joint_opening"])
+    for seat in couple.partners:  # both seats end; each stays its holder's, with its history
+        if seat.ended_at is None:
+            seat.ended_at = now
     cancelled = _future_bookings(db, couple.id, now, joint=True)
     for booking in cancelled:
         _cancel_under_policy(db, booking, now=now, by_user_id=leaver.id)
@@ -213,10 +220,11 @@ def _tell_coach(db: Session, couple: Couple, template: str) -> None:
 def separate_couple(db: Session, user: User, *, now: datetime) -> CoupleSeparation:
     """``user`` ends their couple; commit. Raises ``ErasureError`` without a two-partner couple."""
     with immediate(db):
-        couple = db.scalar(select(Couple).join(Partner).where(Partner.user_id == user.id))
+        seat = seats.home_seat(db, user.id)
+        couple = seat.couple if seat is not None else None
         if couple is None or sum(1 for p in couple.partners if p.user_id is not None) < 2:
             raise ErasureError("You are not in a couple on Tandem.")
-        if separation_of(db, couple.id) is not None:
+        if seat.ended_at is not None or separation_of(db, couple.id) is not None:
             raise ErasureError("Your couple has already ended.")
         _end_couple(db, couple, user, now=now, reason="separation")
         for other in _others(couple, user.id):
@@ -240,11 +248,10 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
     """
     if user.role != Role.CLIENT:
         raise ErasureError("Only a client's account is erased here.")
-    couple = db.scalar(select(Couple).join(Partner).where(Partner.user_id == user.id))
+    held = seats.seats_of(db, user.id)  # every couple they sat in, an earlier one's too
     old_email = user.email
-    if couple is not None:
-        partner = couple.partner_for(user.id)
-        assert partner is not None
+    for partner in held:
+        couple = partner.couple
         others = _others(couple, user.id)
         if others and separation_of(db, couple.id) is None:
             _end_couple(db, couple, user, now=now, reason="erasure")
@@ -281,7 +288,7 @@ def erase_user(db: Session, user: User, *, now: datetime) -> None:
     user.session_token = secrets.token_urlsafe(32)
     user.is_active = False
     db.flush()
-    record(db, actor=None, action="erase", couple_id=couple.id if couple is not None else None,
+    record(db, actor=None, action="erase", couple_id=held[0].couple_id if held else None,
            object_type="user", object_id=user.id, detail="account erased after the cooling-off period")
 
 
@@ -339,10 +346,19 @@ class AccountState:
     couple: Couple | None
     separation: CoupleSeparation | None
     has_partner: bool
+    #: Couples that ended before the current one began (``couple`` is the current or latest).
+    earlier: list[tuple[Couple, CoupleSeparation | None]]
+
+    @property
+    def may_start_again(self) -> bool:
+        """Every couple of theirs has ended: they may begin with a new partner."""
+        return self.separation is not None
 
 
 def account_state(db: Session, user: User) -> AccountState:
-    couple = db.scalar(select(Couple).join(Partner).where(Partner.user_id == user.id))
+    held = seats.seats_of(db, user.id)
+    couple = held[0].couple if held else None
     separation = separation_of(db, couple.id) if couple is not None else None
     has_partner = couple is not None and sum(1 for p in couple.partners if p.user_id is not None) == 2
-    return AccountState(live_request(db, user.id), couple, separation, has_partner)
+    earlier = [(seat.couple, separation_of(db, seat.couple_id)) for seat in held[1:]]
+    return AccountState(live_request(db, user.id), couple, separation, has_partner, earlier)

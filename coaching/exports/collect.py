@@ -20,6 +20,7 @@ from coaching.accounts.models import ApiToken, LoginSession, User
 from coaching.checkins.models import CheckIn, CheckInResponse
 from coaching.coaches.models import CoachProfile
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, SharedSummary
+from coaching.intake import seats
 from coaching.intake.models import (
     Consent,
     Couple,
@@ -121,10 +122,6 @@ def coach_profile(db: Session, user: User) -> dict[str, Any] | None:
 # --- partners ----------------------------------------------------------------------------------
 
 
-def seat_of(db: Session, user: User) -> Partner | None:
-    return db.scalar(select(Partner).where(Partner.user_id == user.id))
-
-
 def couple_part(db: Session, user: User, seat: Partner) -> dict[str, Any]:
     couple = db.get(Couple, seat.couple_id)
     assignments = db.scalars(select(CoachAssignment).where(CoachAssignment.couple_id == couple.id)
@@ -133,7 +130,7 @@ def couple_part(db: Session, user: User, seat: Partner) -> dict[str, Any]:
         "couple": _row(couple, "id", "status", "created_at", "intake_completed_at",
                        coach=_coach_name(db, couple.coach_id),
                        joint_sessions_opened_at=couple.joint_opening.opened_at if couple.joint_opening else None),
-        "your_seat": _row(seat, "slot", "joined_at", "timezone", "free_times"),
+        "your_seat": _row(seat, "slot", "joined_at", "timezone", "free_times", "ended_at"),
         "coach_history": [_row(a, "method", "created_at", "ended_at", coach=_coach_name(db, a.coach_id),
                                chosen_by_you=a.chosen_by_id == user.id) for a in assignments],
     }
@@ -257,13 +254,17 @@ def after_sessions(db: Session, seat: Partner) -> dict[str, Any]:
 
 
 def matching(db: Session, user: User, seat: Partner) -> dict[str, Any]:
+    couple_id = seat.couple_id
     return {
         "your_feedback_on_proposals": [_row(f, "missing", "created_at") for f in db.scalars(
-            select(MatchFeedback).where(MatchFeedback.user_id == user.id).order_by(MatchFeedback.id))],
+            select(MatchFeedback).where(MatchFeedback.user_id == user.id, MatchFeedback.couple_id == couple_id)
+            .order_by(MatchFeedback.id))],
         "your_rematch_requests": [_row(r, "reason", "created_at", "resolved_at") for r in db.scalars(
-            select(RematchRequest).where(RematchRequest.requested_by_id == user.id).order_by(RematchRequest.id))],
+            select(RematchRequest).where(RematchRequest.requested_by_id == user.id,
+                                         RematchRequest.couple_id == couple_id).order_by(RematchRequest.id))],
         "your_note_handover_answers": [_row(h, "agreed", "answered_at") for h in db.scalars(
-            select(HandoverConsent).where(HandoverConsent.user_id == user.id).order_by(HandoverConsent.id))],
+            select(HandoverConsent).where(HandoverConsent.user_id == user.id, HandoverConsent.couple_id == couple_id)
+            .order_by(HandoverConsent.id))],
     }
 
 
@@ -296,20 +297,27 @@ def collect(db: Session, user: User, now: datetime, *, with_notes: bool, notes_s
     profile = coach_profile(db, user)
     if profile is not None:
         data["coach_profile"] = profile
-    seat = seat_of(db, user)
-    if seat is None:
+    held = seats.seats_of(db, user.id)  # the current (or latest) couple first
+    if not held:
         return data
-    data.update(couple_part(db, user, seat))
+    data.update(couple_record(db, user, held[0], with_notes=with_notes, notes_setting=notes_setting))
+    data["invitations_you_sent"] = invitations(db, user)
+    data.update(payments(db, user))
+    if len(held) > 1:  # couples that ended before this one began: each as it stands, the same parts
+        data["earlier_couples"] = [couple_record(db, user, seat, with_notes=with_notes, notes_setting=notes_setting)
+                                   for seat in held[1:]]
+    return data
+
+
+def couple_record(db: Session, user: User, seat: Partner, *, with_notes: bool, notes_setting: str) -> dict[str, Any]:
+    """What the export holds of one couple ``user`` sat in, through their seat ``seat``."""
+    data = couple_part(db, user, seat)
     data["consents"] = consents(db, seat)
     data["your_private_intake"] = private_intake(db, seat)
     data["shared_part"] = shared_part(db, seat)
-    data["invitations_you_sent"] = invitations(db, user)
     data.update(sessions(db, user, seat))
-    data.update(payments(db, user))
     data.update(after_sessions(db, seat))
     data["matching"] = matching(db, user, seat)
-    if with_notes:
-        data["coach_notes"] = coach_notes(db, seat)
-    else:
-        data["coach_notes"] = {"included": False, "setting": notes_setting}
+    data["coach_notes"] = (coach_notes(db, seat) if with_notes
+                           else {"included": False, "setting": notes_setting})
     return data

@@ -23,6 +23,7 @@ from coaching.db import immediate
 from coaching.accounts.models import Role, User
 from coaching.exports import archive, collect
 from coaching.exports.models import DataExport, ExportStatus, NotesDecision
+from coaching.intake import seats
 from coaching.notify.outbox import queue_email
 from coaching.payments.services import external
 
@@ -49,7 +50,7 @@ def exports_of(db: Session, user: User, limit: int = 20) -> list[DataExport]:
 
 
 def _couple_id(db: Session, user: User) -> int | None:
-    seat = collect.seat_of(db, user)
+    seat = seats.home_seat(db, user.id)
     return seat.couple_id if seat is not None else None
 
 
@@ -223,11 +224,11 @@ def review(db: Session, export_id: int) -> NotesReview:
     if row is None or not row.notes_requested:
         raise NotFound()
     person = db.get(User, row.user_id)
-    seat = collect.seat_of(db, person) if person is not None else None
     if person is None:
         raise NotFound()
-    notes = collect.notes_for(db, seat) if seat is not None else []
-    return NotesReview(row, person, seat.couple_id if seat else None, notes)
+    held = seats.seats_of(db, person.id)  # an earlier couple's notes are released too
+    notes = [note for seat in held for note in collect.notes_for(db, seat)]
+    return NotesReview(row, person, held[0].couple_id if held else None, notes)
 
 
 def decide(db: Session, admin: User, export_id: int, now: datetime, *, release: bool) -> DataExport | None:

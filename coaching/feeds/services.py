@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 
 from coaching.accounts.models import User
 from coaching.feeds.models import CalendarFeed
+from coaching.intake import seats
 from coaching.scheduling import entries, invitations
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
-from coaching.scheduling.services import coach_of_user, couple_of_user
+from coaching.scheduling.services import coach_of_user
 
 CANCELLED_KEPT = timedelta(days=30)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -105,17 +106,17 @@ def feed_bookings(db: Session, user: User, now: datetime) -> tuple[list[Any], en
         viewer = entries.Viewer(is_coach=True, zone=coach.timezone)
         moved = select(Booking.replaces_id).where(Booking.coach_id == coach.id, Booking.replaces_id.is_not(None))
     else:
-        couple = couple_of_user(db, user.id)
-        if couple is None:
+        held = seats.seats_of(db, user.id)  # an earlier couple's sessions are still theirs
+        if not held:
             return [], entries.Viewer(is_coach=False, zone=user.timezone or "UTC")
-        partner = couple.partner_for(user.id)
-        viewer = entries.Viewer(is_coach=False, zone=(partner.timezone if partner else None) or user.timezone or "UTC")
+        couple_ids = [seat.couple_id for seat in held]
+        viewer = entries.Viewer(is_coach=False, zone=held[0].timezone or user.timezone or "UTC")
         query = (select(*entries.COLUMNS).outerjoin(SessionType, SessionType.id == Booking.session_type_id)
-                 .where(Booking.couple_id == couple.id, _shown(now),
+                 .where(Booking.couple_id.in_(couple_ids), _shown(now),
                         # visible_booking's rule: the other partner's individual sessions are theirs alone
                         or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,
                             Booking.booked_by_id == user.id)))
-        moved = select(Booking.replaces_id).where(Booking.couple_id == couple.id, Booking.replaces_id.is_not(None))
+        moved = select(Booking.replaces_id).where(Booking.couple_id.in_(couple_ids), Booking.replaces_id.is_not(None))
     replaced = set(db.scalars(moved))
     bookings = [b for b in db.execute(query.order_by(Booking.starts_at, Booking.id)) if b.id not in replaced]
     return bookings, viewer

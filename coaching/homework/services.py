@@ -28,7 +28,7 @@ from coaching.notify.outbox import queue_email
 from coaching.reminders.services import wants_homework_emails
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
 
-__all__ = ["AlreadyShared", "CoupleShared", "HomeworkError", "InvalidText", "NotFound", "NotShareable",
+__all__ = ["AlreadyShared", "CoupleEnded", "CoupleShared", "HomeworkError", "InvalidText", "NotFound", "NotShareable",
            "add_reflection", "audience_of", "coach_booking", "publish", "set_done", "shared_for_couple"]
 
 InvalidText = rules.InvalidText
@@ -55,6 +55,15 @@ class AlreadyShared(HomeworkError):
     status = 409
 
 
+class CoupleEnded(HomeworkError):
+    """The summary belongs to a couple that has ended: it stays readable, nothing is added."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Your couple has ended: what was shared stays here to read, but nothing more can be added.")
+
+
 # Ids are 32-bit integers on PostgreSQL; a larger number from a URL names nothing (and must
 # not reach the database, where it would be an error rather than "not found").
 _MAX_ID = 2**31 - 1
@@ -73,10 +82,11 @@ def _coach_profile(db: Session, user: User) -> CoachProfile | None:
     return db.scalar(select(CoachProfile).where(CoachProfile.user_id == user.id))
 
 
-def _seat(db: Session, user: User) -> Partner | None:
+def _seat_in(db: Session, user: User, couple_id: int) -> Partner | None:
+    """``user``'s seat in that couple (current or ended), if they are a client holding one."""
     if user.role != Role.CLIENT:
         return None
-    return db.scalar(select(Partner).where(Partner.user_id == user.id))
+    return db.scalar(select(Partner).where(Partner.couple_id == couple_id, Partner.user_id == user.id))
 
 
 def coach_booking(db: Session, user: User, booking_id: int) -> tuple[CoachProfile, Booking, Couple]:
@@ -153,12 +163,16 @@ def publish(db: Session, user: User, booking_id: int, *, summary: str | None, ho
 # --- partners --------------------------------------------------------------------------------
 
 
-def _visible_summary(db: Session, user: User, summary_id: int) -> tuple[Partner, SharedSummary]:
-    seat = _seat(db, user)
-    shared = _get(db, SharedSummary, summary_id) if seat is not None else None
-    if (seat is None or shared is None or shared.couple_id != seat.couple_id
-            or not rules.partner_sees_summary(shared.partner_id, seat.id)):
+def _summary_to_answer(db: Session, user: User, summary_id: int) -> tuple[Partner, SharedSummary]:
+    """A summary the partner ``user`` sees and may still answer (tick, reflect): ``NotFound``
+    if they may not see it, ``CoupleEnded`` once its couple has ended (no more channel between
+    the former partners)."""
+    shared = _get(db, SharedSummary, summary_id)
+    seat = _seat_in(db, user, shared.couple_id) if shared is not None else None
+    if seat is None or shared is None or not rules.partner_sees_summary(shared.partner_id, seat.id):
         raise NotFound()
+    if seat.ended_at is not None:
+        raise CoupleEnded()
     return seat, shared
 
 
@@ -167,7 +181,7 @@ def set_done(db: Session, user: User, item_id: int, done: bool) -> None:
     item = _get(db, HomeworkItem, item_id)
     if item is None:
         raise NotFound()
-    seat, _shared = _visible_summary(db, user, item.summary_id)
+    seat, _shared = _summary_to_answer(db, user, item.summary_id)
     try:
         with immediate(db):
             ticked = db.scalar(select(HomeworkTick.id).where(HomeworkTick.item_id == item.id,
@@ -187,7 +201,7 @@ def add_reflection(db: Session, user: User, summary_id: int, *, text: str | None
     Raises ``NotFound`` (a summary they may not see) or ``InvalidText`` (empty, too long, or
     shared on an individual session's summary); nothing is stored then.
     """
-    seat, shared = _visible_summary(db, user, summary_id)
+    seat, shared = _summary_to_answer(db, user, summary_id)
     body = rules.clean_text(text, field="text", limit=rules.REFLECTION_MAX, label="reflection")
     if audience not in rules.reflection_choices(shared.is_individual):
         raise InvalidText("audience", "Please choose who may read your reflection.")

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from coaching import db
 from coaching.accounts.models import Role
+from coaching.errors import refuse
 from coaching.homework import services
 from coaching.homework.forms import DoneForm, ReflectionForm, ShareForm
 from coaching.scheduling.models import BookingStatus
@@ -75,13 +76,15 @@ def _page() -> int:
 def _portal(status: int = 200, failed: tuple[int, ReflectionForm] | None = None):  # type: ignore[no-untyped-def]
     couple = couple_of(current_user)
     shared = services.shared_for_couple(db.session, couple.id, current_user, page=_page()) if couple else None
+    ended = couple is not None and couple.partner_for(current_user.id).ended_at is not None
     forms = {view.summary.id: ReflectionForm(prefix=f"reflect-{view.summary.id}", formdata=None,
                                              individual=view.summary.is_individual)
              for view in (shared.summaries if shared else [])}
     if failed is not None and failed[0] in forms:
         failed[1].audience.choices = forms[failed[0]].audience.choices
         forms[failed[0]] = failed[1]
-    return render_template("homework/portal.html", shared=shared, forms=forms, done_form=DoneForm()), status
+    return render_template("homework/portal.html", shared=shared, forms=forms, done_form=DoneForm(),
+                           ended=ended), status
 
 
 @bp.get("/homework")
@@ -100,6 +103,8 @@ def mark_done(item_id: int):
         services.set_done(db.session, current_user, item_id, form.done.data == "1")
     except services.NotFound:
         abort(404)
+    except services.CoupleEnded as exc:
+        refuse(exc.status, str(exc))
     return redirect(url_for("homework.portal") + f"#item-{item_id}")
 
 
@@ -114,6 +119,8 @@ def reflect(summary_id: int):
                                 audience=form.audience.data)
     except services.NotFound:
         abort(404)
+    except services.CoupleEnded as exc:
+        refuse(exc.status, str(exc))
     except services.InvalidText as exc:
         _field_error(form, exc)
         return _portal(400, failed=(summary_id, form))

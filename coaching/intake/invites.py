@@ -20,8 +20,9 @@ from coaching import clock
 from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.accounts.services import find_user, normalise_email
+from coaching.intake import seats
 from coaching.intake.models import Couple, Invite, Partner
-from coaching.intake.services import IntakeError
+from coaching.intake.services import ENDED, IntakeError
 from coaching.notify.outbox import queue_email
 
 DEFAULT_INVITE_DAYS = 7
@@ -64,6 +65,8 @@ def invite_partner(db: Session, partner: Partner, email: str) -> str:
     Only the first partner invites, only while the second seat is free.
     """
     couple = partner.couple
+    if partner.ended_at is not None:
+        raise IntakeError(ENDED)
     if partner.slot != "a":
         raise IntakeError("Only the partner who started can send the invitation.")
     email = normalise_email(email)
@@ -115,7 +118,7 @@ def accept_invite(db: Session, token: str, user: User) -> Couple:
     if normalise_email(user.email) != invite.email:
         raise IntakeError(f"This invitation was sent to {mask_email(invite.email)}. Please log in with "
                           "that address, or ask your partner to invite the address you use.")
-    if db.scalar(select(Partner.id).where(Partner.user_id == user.id)) is not None:
+    if seats.current_seat(db, user.id) is not None:  # an ended couple's seat does not count
         raise IntakeError("You are already part of a couple on Tandem, so you cannot join another.")
     couple = invite.couple
     seat = second_seat(db, couple)

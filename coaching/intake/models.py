@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coaching.accounts.models import User
@@ -67,7 +67,11 @@ class JointSessionOpening(Base):
 class Partner(Base):
     """One seat of a couple: slot "a" started the intake, slot "b" was invited.
 
-    A user sits in at most one couple (unique ``user_id``); a couple has at most two seats.
+    A couple has at most two seats. When the couple ends (a separation, or a partner's
+    erasure) every seat gets ``ended_at``: the seat stays its holder's, with their own data and
+    the joint history, but it is no longer where they are now. A user holds at most one seat
+    that has not ended (the partial unique index ``uq_partners_current_user``), so after a
+    separation a person can start again with a new partner (``coaching.intake.seats``).
     """
 
     __tablename__ = "partners"
@@ -75,14 +79,16 @@ class Partner(Base):
         UniqueConstraint("couple_id", "slot"),
         CheckConstraint("slot IN ('a', 'b')", name="slot_a_or_b"),
         CheckConstraint("user_id IS NOT NULL OR invited_email IS NOT NULL", name="user_or_invite"),
+        Index("uq_partners_current_user", "user_id", unique=True,
+              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     slot: Mapped[str] = mapped_column(String(1))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), unique=True
-    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # When the couple ended for this seat (separation or erasure); None while it is current.
+    ended_at: Mapped[datetime | None]
     invited_email: Mapped[str | None] = mapped_column(String(254))
     joined_at: Mapped[datetime | None]
     # The partner's own IANA zone and weekly free times in it, from the intake:

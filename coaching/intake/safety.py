@@ -22,7 +22,7 @@ from coaching.coaches.models import CoachProfile
 from coaching.intake import questionnaire as qn, review
 from coaching.intake.models import FlagStatus, Partner, SafetyFlag, SafetyFlagNote, SafetyScreen
 from coaching.intake.scoring import SafetyResult, evaluate_safety
-from coaching.intake.services import IntakeError, _complete_if_finished, _require_consent
+from coaching.intake.services import IntakeError, _complete_if_finished, _require_writable
 from coaching.notify.outbox import queue_email
 
 DEFAULT_CRISIS_RESOURCES = (
@@ -57,7 +57,7 @@ def submit_screen(db: Session, partner: Partner, version: object,
     screen was already answered; nothing is stored then.
     """
     v = qn.accepted_version(version)
-    _require_consent(db, partner)
+    _require_writable(db, partner)
     answers = qn.validate(qn.questionnaire(v).safety, form)
     if screen_of(db, partner) is not None:
         raise IntakeError("You have already answered these questions. Thank you.")

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from coaching import clock
 from coaching.accounts.models import Role, User
-from coaching.intake import progress, questionnaire as qn
+from coaching.db import immediate
+from coaching.intake import progress, questionnaire as qn, seats
 from coaching.intake.models import (Consent, Couple, CoupleStatus, Invite, Partner,
                                     PrivateAnswer, SafetyFlag, SafetyScreen, SatisfactionResponse,
                                     SharedAnswer, SharedAnswerChange)
@@ -59,30 +60,39 @@ def confidentiality_policy() -> Sequence[str]:
 # --- who -------------------------------------------------------------------------------------
 
 
+#: Why a seat of a couple that has ended refuses every change (its intake is kept as it was).
+ENDED = "Your couple has ended: its questionnaire is kept as it was and can no longer be changed."
+
+
 def partner_of(db: Session, user: Any) -> Partner | None:
-    """The seat ``user`` holds in a couple, or None."""
+    """The seat the client ``user``'s pages act on (``seats.home_seat``), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.scalar(select(Partner).where(Partner.user_id == user.id))
+    return seats.home_seat(db, user.id)
 
 
 def start_intake(db: Session, user: User) -> Couple:
-    """Give the client ``user`` a new couple (seat "a"); their existing couple if they have one."""
+    """Give the client ``user`` a new couple (seat "a"); their current couple if they have one.
+
+    After a separation (every seat of theirs has ended) this starts them again: a new couple,
+    a new questionnaire, and an invitation to a new partner as for any new client.
+    """
     if user.role != Role.CLIENT:
         raise IntakeError("Only client accounts take part in the questionnaire.")
-    existing = partner_of(db, user)
-    if existing is not None:
-        return existing.couple
-    couple = Couple()
-    db.add(couple)
-    db.flush()
-    db.add(Partner(couple_id=couple.id, slot="a", user_id=user.id, joined_at=clock.now(),
-                   timezone=user.timezone))
     try:
-        db.commit()
-    except IntegrityError:  # a second tab started at the same moment
-        db.rollback()
-        return partner_of(db, user).couple  # type: ignore[union-attr]
+        with immediate(db):  # SQLite: check and insert under the write lock
+            existing = seats.current_seat(db, user.id)
+            if existing is not None:
+                db.commit()
+                return existing.couple
+            couple = Couple()
+            db.add(couple)
+            db.flush()
+            db.add(Partner(couple_id=couple.id, slot="a", user_id=user.id, joined_at=clock.now(),
+                           timezone=user.timezone))
+            db.commit()
+    except IntegrityError:  # PostgreSQL: a second tab started at the same moment (one current seat per person)
+        return seats.current_seat(db, user.id).couple  # type: ignore[union-attr]
     return couple
 
 
@@ -96,6 +106,8 @@ def give_consent(db: Session, partner: Partner, *, terms: bool, sharing: bool, s
     """Record consent (all three are required) with the current version and time."""
     if not (terms and sharing and sensitive_data):
         raise IntakeError("Please agree to all three statements to continue.")
+    if partner.ended_at is not None:
+        raise IntakeError(ENDED)
     if has_consent(db, partner):
         return
     db.add(Consent(partner_id=partner.id, user_id=partner.user_id, version=consent_version(),
@@ -103,7 +115,10 @@ def give_consent(db: Session, partner: Partner, *, terms: bool, sharing: bool, s
     db.commit()
 
 
-def _require_consent(db: Session, partner: Partner) -> None:
+def _require_writable(db: Session, partner: Partner) -> None:
+    """Answers change only in a couple that has not ended, after consent."""
+    if partner.ended_at is not None:
+        raise IntakeError(ENDED)
     if not has_consent(db, partner):
         raise IntakeError("Please read and agree to how we handle your answers first.")
 
@@ -147,7 +162,7 @@ def save_shared_step(db: Session, partner: Partner, step_key: str, version: obje
     if step_key not in {s.key for s in applicable_shared_steps(db, couple)}:
         raise StepNotFound("No such step.")
     v = qn.accepted_version(version)
-    _require_consent(db, partner)
+    _require_writable(db, partner)
     answers = qn.validate(qn.questionnaire(v).step(step_key), form)
     _upsert_shared(db, couple, partner, step_key, v, answers)
     if step_key == "concerns" and "infidelity" not in answers["concerns"]:
@@ -163,7 +178,7 @@ def save_personal(db: Session, partner: Partner, version: object, form: Mapping[
     Also sets ``Partner.timezone`` and ``Partner.free_times`` for scheduling and matching.
     """
     v = qn.accepted_version(version)
-    _require_consent(db, partner)
+    _require_writable(db, partner)
     answers = qn.validate(qn.questionnaire(v).personal, form, zone_is_valid=is_valid_zone)
     _upsert_shared(db, partner.couple, partner, f"you:{partner.slot}", v, answers)
     partner.timezone = answers["timezone"]
@@ -219,7 +234,7 @@ def save_private_step(db: Session, partner: Partner, step_key: str, version: obj
     if step_key not in ("view", "satisfaction"):
         raise StepNotFound("No such step.")
     v = qn.accepted_version(version)
-    _require_consent(db, partner)
+    _require_writable(db, partner)
     answers = qn.validate(qn.questionnaire(v).step(step_key), form)
     now = clock.now()
     if step_key == "satisfaction":

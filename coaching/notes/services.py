@@ -364,8 +364,9 @@ def answer_handover(db: Session, user: User, rematch_request_id: int, agreed: bo
     """Store the partner's private answer to "may our next coach read our notes?" for that
     rematch (asked again: the newer answer counts)."""
     rematch = db.get(RematchRequest, rematch_request_id)
-    partner = db.scalar(select(Partner).where(Partner.user_id == user.id))
-    if rematch is None or partner is None or partner.couple_id != rematch.couple_id:
+    partner = None if rematch is None else db.scalar(
+        select(Partner).where(Partner.couple_id == rematch.couple_id, Partner.user_id == user.id))
+    if rematch is None or partner is None:
         raise NotFound()
     answer = db.scalar(select(HandoverConsent).where(HandoverConsent.rematch_request_id == rematch.id,
                                                      HandoverConsent.user_id == user.id))

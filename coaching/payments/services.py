@@ -8,6 +8,7 @@ Checkout (a session whose expiry the hold is lengthened to match).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -233,8 +234,9 @@ SHOWN_TO_CLIENT = (PaymentStatus.INVOICED, PaymentStatus.PAID, PaymentStatus.PAR
                    PaymentStatus.REFUNDED)
 
 
-def payments_seen_by(db: Session, couple_id: int, viewer_id: int, limit: int = 20) -> list[Payment]:
-    """The couple's invoices and receipts the partner ``viewer_id`` may see, newest first: those
+def payments_seen_by(db: Session, couple_ids: Sequence[int], viewer_id: int, limit: int = 20) -> list[Payment]:
+    """The invoices and receipts of the couples ``couple_ids`` (every couple the partner sat in)
+    that the partner ``viewer_id`` may see, newest first: those
     for joint sessions, for their own individual sessions (``visible_booking``'s rule), and what
     they paid themselves without a booking (packages)."""
     from sqlalchemy import and_, or_
@@ -244,7 +246,7 @@ def payments_seen_by(db: Session, couple_id: int, viewer_id: int, limit: int = 2
     return list(db.scalars(
         select(Payment).outerjoin(Booking, Booking.id == Payment.booking_id)
         .outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
-            Payment.couple_id == couple_id, Payment.status.in_(SHOWN_TO_CLIENT),
+            Payment.couple_id.in_(couple_ids), Payment.status.in_(SHOWN_TO_CLIENT),
             or_(and_(Payment.booking_id.is_(None), Payment.payer_id == viewer_id),
                 and_(Payment.booking_id.is_not(None),
                      or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL,

@@ -9,11 +9,12 @@ from coaching import clock, db
 from coaching.accounts.models import Role
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import list_public_coaches
+from coaching.intake.seats import couple_ids_of
 from coaching.payments.services import payments_seen_by
 from coaching.public import portal
 from coaching.scheduling import links
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
-from coaching.scheduling.services import past_for_couple, upcoming_for_couple
+from coaching.scheduling.services import past_for_partner, upcoming_for_partner
 from coaching.security import couple_of, role_required
 
 bp = Blueprint("public", __name__)
@@ -34,9 +35,10 @@ def client_home():
     couple = couple_of(current_user)
     coach = db.session.get(CoachProfile, couple.coach_id) if couple and couple.coach_id else None
     now = clock.now()
-    upcoming = upcoming_for_couple(db.session, couple.id, current_user.id, now) if couple else []
-    past = past_for_couple(db.session, couple.id, current_user.id, now) if couple else []
-    payments = payments_seen_by(db.session, couple.id, current_user.id) if couple else []
+    held = couple_ids_of(db.session, current_user.id)  # an earlier couple's history stays theirs
+    upcoming = upcoming_for_partner(db.session, held, current_user.id, now) if held else []
+    past = past_for_partner(db.session, held, current_user.id, now) if held else []
+    payments = payments_seen_by(db.session, held, current_user.id) if held else []
     return render_template("public/client_home.html", couple=couple, coach=coach, upcoming=upcoming, past=past,
                            payments=payments, details=_details(upcoming + past),
                            next_action=_next_action(upcoming + past, now))

@@ -14,7 +14,7 @@ import functools
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from coaching.calendars.models import ExternalBusy
 from coaching.coaches.catalog import SLUG_RE
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.db import immediate
+from coaching.intake import seats
 from coaching.intake.models import Couple, JointSessionOpening, Partner
 from coaching.scheduling import calendar, events, lifecycle, notices, slot_cache, slots
 from coaching.scheduling.models import (
@@ -268,8 +269,9 @@ def bookable_session_type(db: Session, coach_id: int, slug: str) -> tuple[CoachP
 
 
 def couple_of_user(db: Session, user_id: int) -> Couple | None:
-    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id)
-                     .options(joinedload(Couple.joint_opening)))  # the joint gate asks next
+    """The couple a client books for: their home seat's (``coaching.intake.seats``)."""
+    return db.scalar(select(Couple).join(Partner).where(Partner.user_id == user_id).order_by(*seats.HOME_FIRST)
+                     .limit(1).options(joinedload(Couple.joint_opening)))  # the joint gate asks next
 
 
 def coach_of_user(db: Session, user_id: int) -> CoachProfile | None:
@@ -690,22 +692,24 @@ def visible_booking(db: Session, user: User, booking_id: int) -> Booking:
     coach = coach_of_user(db, user.id)
     if coach is not None and booking.coach_id == coach.id:
         return booking
-    couple = couple_of_user(db, user.id)
-    if booking.couple_id is None or couple is None or couple.id != booking.couple_id:
-        raise NotFound()
+    if booking.couple_id is None or db.scalar(select(Partner.id).where(
+            Partner.couple_id == booking.couple_id, Partner.user_id == user.id)) is None:
+        raise NotFound()  # any seat of theirs, current or ended: their history stays theirs
     session_type = db.get(SessionType, booking.session_type_id) if booking.session_type_id else None
     if session_type is not None and session_type.kind == SessionKind.INDIVIDUAL and booking.booked_by_id != user.id:
         raise NotFound()  # an individual session is the booking partner's own business
     return booking
 
 
-def upcoming_for_couple(db: Session, couple_id: int, viewer_id: int, now: datetime, limit: int = 10) -> list[Booking]:
-    """The couple's held and confirmed bookings that have not ended, soonest first, as the
-    partner ``viewer_id`` may see them: joint sessions, and individual sessions they booked
-    themselves (the other partner's individual sessions are their own business)."""
+def upcoming_for_partner(db: Session, couple_ids: Sequence[int], viewer_id: int, now: datetime,
+                         limit: int = 10) -> list[Booking]:
+    """The held and confirmed bookings of the couples ``couple_ids`` (every couple the partner
+    ``viewer_id`` sat in: ``seats.couple_ids_of``) that have not ended, soonest first, as they
+    may see them: joint sessions, and individual sessions they booked themselves (the other
+    partner's individual sessions are their own business)."""
     return list(db.scalars(
         select(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
-            Booking.couple_id == couple_id, Booking.ends_at > now,
+            Booking.couple_id.in_(couple_ids), Booking.ends_at > now,
             or_(Booking.status == BookingStatus.CONFIRMED,
                 and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now)),
             or_(SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == viewer_id))
@@ -717,12 +721,13 @@ def _seen_by(viewer_id: int):  # type: ignore[no-untyped-def]
     return or_(SessionType.kind.is_(None), SessionType.kind != SessionKind.INDIVIDUAL, Booking.booked_by_id == viewer_id)
 
 
-def past_for_couple(db: Session, couple_id: int, viewer_id: int, now: datetime, limit: int = 20) -> list[Booking]:
-    """The couple's sessions that have ended (held, attended or missed), latest first, as the
-    partner ``viewer_id`` may see them (``visible_booking``'s rule)."""
+def past_for_partner(db: Session, couple_ids: Sequence[int], viewer_id: int, now: datetime,
+                     limit: int = 20) -> list[Booking]:
+    """The sessions of the couples ``couple_ids`` that have ended (held, attended or missed),
+    latest first, as the partner ``viewer_id`` may see them (``visible_booking``'s rule)."""
     return list(db.scalars(
         select(Booking).outerjoin(SessionType, SessionType.id == Booking.session_type_id).where(
-            Booking.couple_id == couple_id, Booking.ends_at <= now,
+            Booking.couple_id.in_(couple_ids), Booking.ends_at <= now,
             Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)),
             _seen_by(viewer_id))
         .order_by(Booking.starts_at.desc()).limit(limit)))
