@@ -39,9 +39,10 @@ def consent(client: Any) -> None:
     assert response.status_code == 302
 
 
-def shared(client: Any, infidelity: bool = True, goals: str = "Talk without shouting") -> None:
+def shared(client: Any, infidelity: bool = True, goals: str = "Talk without shouting",
+           names: tuple[str, str] = ("Sam", "Alex")) -> None:
     ok = [
-        post(client, "/intake/shared/about", {"partner_a_name": "Sam", "partner_b_name": "Alex",
+        post(client, "/intake/shared/about", {"partner_a_name": names[0], "partner_b_name": names[1],
                                               "together_for": "3to10", "living_together": "yes",
                                               "children": "none"}),
         post(client, "/intake/shared/concerns", {"concerns-infidelity": "1" if infidelity else "",
