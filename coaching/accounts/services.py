@@ -153,7 +153,7 @@ def reset_password(db: Session, token: str, new_password: str) -> User:
     """Set a new password from a reset link; the link, every sign-in and every API token stop working."""
     user = _user_for_reset(db, token)
     user.password_hash = passwords.hash_password(new_password)
-    _revoke_access(db, user, keep_session_id=None)
+    revoke_access(db, user, keep_session_id=None)
     # Following the emailed link proves the address.
     user.email_verified_at = user.email_verified_at or clock.now()
     db.commit()
@@ -165,7 +165,7 @@ def change_password(db: Session, user: User, current: str, new_password: str) ->
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct.")
     user.password_hash = passwords.hash_password(new_password)
-    _revoke_access(db, user, keep_session_id=user.login_session_id)
+    revoke_access(db, user, keep_session_id=user.login_session_id)
     db.commit()
 
 
@@ -193,8 +193,9 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _revoke_access(db: Session, user: User, *, keep_session_id: int | None) -> None:
-    """Revoke the user's sign-ins (except ``keep_session_id``) and API tokens (caller commits)."""
+def revoke_access(db: Session, user: User, *, keep_session_id: int | None = None) -> None:
+    """Revoke the user's sign-ins (except ``keep_session_id``) and API tokens (caller commits):
+    a password change or reset, a deletion request, a reset of the second factor."""
     now = clock.now()
     sessions = update(LoginSession).where(LoginSession.user_id == user.id,
                                           LoginSession.revoked_at.is_(None))

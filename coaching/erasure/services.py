@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from coaching.accounts import passwords
 from coaching.accounts.models import ApiToken, LoginSession, Role, User
+from coaching.accounts.services import revoke_access
 from coaching.audit.services import record
 from coaching.checkins.models import CheckInResponse
 from coaching.coaches.models import CoachProfile
@@ -96,12 +97,7 @@ def request_deletion(db: Session, user: User, password: str, *, now: datetime,
     days = int(current_app.config.get("ERASURE_COOLING_OFF_DAYS", 7))
     request = DeletionRequest(user_id=user.id, requested_at=now, due_at=now + timedelta(days=days))
     db.add(request)
-    sessions = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-    if keep_session_id is not None:
-        sessions = sessions.where(LoginSession.id != keep_session_id)
-    db.execute(sessions.values(revoked_at=now))
-    db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-               .values(revoked_at=now))
+    revoke_access(db, user, keep_session_id=keep_session_id)
     db.flush()
     queue_email(db, user.email, "account_deletion_requested", name=user.name, due_at=request.due_at,
                 zone=user.timezone, days=days)

@@ -20,6 +20,7 @@ from coaching import clock
 from coaching.db import immediate
 from coaching.accounts import passwords
 from coaching.accounts.models import LoginSession, Role, User
+from coaching.accounts.services import revoke_access
 from coaching.audit.services import record
 from coaching.notify.outbox import queue_email
 from coaching.twofactor import totp
@@ -275,10 +276,8 @@ def reset_by_admin(db: Session, admin: User, member_id: int) -> User:
         raise SecondFactorError("No such staff member.")
     if member.id == admin.id:
         raise SecondFactorError("You cannot reset your own second factor; ask another admin.")
-    now = clock.now()
     _remove(db, member.id)
-    db.execute(update(LoginSession).where(LoginSession.user_id == member.id, LoginSession.revoked_at.is_(None))
-               .values(revoked_at=now))
+    revoke_access(db, member)  # whoever may hold the lost device keeps neither a sign-in nor a token
     record(db, actor=admin, action="second_factor_reset", couple_id=None, object_type="user",
            object_id=member.id, detail=f"second factor of {member.email} reset")
     queue_email(db, member.email, "second_factor_reset", user=member,
@@ -290,8 +289,7 @@ def reset_by_admin(db: Session, admin: User, member_id: int) -> User:
 def reset_from_cli(db: Session, member: User) -> None:
     """``flask two-factor reset EMAIL``: for an admin locked out with no other admin. Audited. Commits."""
     _remove(db, member.id)
-    db.execute(update(LoginSession).where(LoginSession.user_id == member.id, LoginSession.revoked_at.is_(None))
-               .values(revoked_at=clock.now()))
+    revoke_access(db, member)
     record(db, actor=None, action="second_factor_reset", couple_id=None, object_type="user",
            object_id=member.id, detail=f"second factor of {member.email} reset from the command line")
     db.commit()

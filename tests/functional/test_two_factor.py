@@ -393,6 +393,19 @@ def test_staff_cannot_turn_it_off(app: Any, client: Any, coach: Any, login_as: A
 # --- admin reset -----------------------------------------------------------------------------
 
 
+def api_token_of(app: Any, user: Any) -> str:
+    from coaching.accounts.services import create_api_token
+
+    with app.app_context():
+        return create_api_token(db.session, db.session.get(type(user), user.id), "integration")
+
+
+def bearer_reaches_api(app: Any, token: str) -> bool:
+    """Whether the API takes ``token`` as a sign-in (an empty booking is then judged, not refused)."""
+    answer = app.test_client().post("/api/v1/bookings", json={}, headers={"Authorization": f"Bearer {token}"})
+    return answer.status_code != 401
+
+
 def test_an_admin_resets_a_coach_audited_the_coach_is_signed_out_told_and_enrols_again(
         app: Any, coach: Any, admin: Any, login_as: Any, client: Any, frozen_clock: Any) -> None:
     coach_client = app.test_client()
@@ -400,6 +413,8 @@ def test_an_admin_resets_a_coach_audited_the_coach_is_signed_out_told_and_enrols
 
     assert login(coach_client, coach.email).status_code == 302
     assert signed_in(coach_client, "/coach")
+    token = api_token_of(app, coach)
+    assert bearer_reaches_api(app, token)
     login_as(admin)
     page = client.get("/admin/staff-sign-in")
     assert page.status_code == 200 and "Cora Coach" in page.get_data(as_text=True)
@@ -407,6 +422,7 @@ def test_an_admin_resets_a_coach_audited_the_coach_is_signed_out_told_and_enrols
                            data={"csrf_token": csrf_token(client, "/admin/staff-sign-in")})
     assert response.status_code == 302
     assert not signed_in(coach_client, "/coach")
+    assert not bearer_reaches_api(app, token)  # a token made with the lost device's sign-in ends too
     with app.app_context():
         assert services.factor_of(db.session, coach.id) is None
         assert db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == coach.id)) is None
@@ -445,8 +461,11 @@ def test_only_admins_reset_and_never_their_own(app: Any, client: Any, coach: Any
 
 def test_the_cli_resets_a_locked_out_admin(app: Any, runner: Any, admin: Any, frozen_clock: Any) -> None:
     enrolled(app, admin)
+    token = api_token_of(app, admin)
+    assert bearer_reaches_api(app, token)
     result = runner.invoke(args=["two-factor", "reset", admin.email])
     assert result.exit_code == 0, result.output
+    assert not bearer_reaches_api(app, token)
     with app.app_context():
         assert not services.is_enrolled(db.session, admin.id)
         assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_id == admin.id)) == \
