@@ -108,6 +108,32 @@ def test_ending_the_couple_from_the_page(app, world):
     assert "already ended" in b.get("/account/couple").get_data(as_text=True)
 
 
+def test_after_the_end_the_pages_say_so_and_take_no_more_changes(app, world):
+    a = signed_in(app, A_EMAIL)
+    assert a.post("/account/couple", data={"csrf_token": csrf_token(a, "/account/couple"),
+                                           "confirm": "y"}).status_code == 303
+    home = a.get("/home").get_data(as_text=True)
+    assert "Your couple ended on" in home and "start again with a new partner" in home
+    assert "Book: Individual" in home and "Book: Couples" not in home  # individual sessions go on
+    status = a.get("/intake").get_data(as_text=True)
+    assert "Your couple ended on" in status and "Invite my partner" not in status
+    # The shared part (which the former partner reads) takes no more changes, nor does homework.
+    shared = a.post("/intake/shared/goals", data={"csrf_token": csrf_token(a, "/intake/shared/goals"),
+                                                 "version": "1", "goals": "qzxa wrote this after the end"})
+    assert shared.status_code == 302 and "can no longer be changed" in a.get(shared.headers["Location"]).get_data(
+        as_text=True)
+    portal = a.get("/homework").get_data(as_text=True)
+    assert "nothing more can be ticked or added" in portal and "Save my reflection" not in portal
+    with app.app_context():
+        from coaching.homework.models import HomeworkItem
+
+        item = db.session.scalar(select(HomeworkItem.id))
+    ticked = a.post(f"/homework/items/{item}/done", data={"csrf_token": csrf_token(a, "/homework"), "done": "0"})
+    assert ticked.status_code == 409 and "Your couple has ended" in ticked.get_data(as_text=True)
+    b = signed_in(app, B_EMAIL)
+    assert "qzxa wrote this after the end" not in b.get("/intake/shared/goals").get_data(as_text=True)
+
+
 def test_staff_cannot_use_these_pages_and_hostile_input_is_a_4xx(app, world):
     coach = signed_in(app, COACH_EMAIL)
     assert coach.get("/account/delete").status_code == 403
