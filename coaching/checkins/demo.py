@@ -13,7 +13,8 @@ from coaching import clock
 from coaching.accounts.models import User
 from coaching.checkins.models import CheckIn, CheckInResponse
 from coaching.coaches.models import CoachProfile
-from coaching.intake.models import Partner, SatisfactionResponse
+from coaching.intake.seats import home_seat
+from coaching.intake.models import SatisfactionResponse
 from coaching.intake.scoring import CSI4_ITEMS, score_csi4
 
 DEMO_PARTNER_EMAIL = "jordan@example.com"  # partner A of the couple with history
@@ -44,7 +45,7 @@ def seed_checkins(db: Session) -> list[str]:
     Returns lines to print. Does nothing when the demo couple is missing or has check-ins.
     """
     user = db.scalar(select(User).where(User.email == DEMO_PARTNER_EMAIL))
-    partner = db.scalar(select(Partner).where(Partner.user_id == user.id)) if user else None
+    partner = home_seat(db, user.id) if user else None
     if partner is None:
         return []
     couple = partner.couple

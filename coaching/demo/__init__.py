@@ -47,7 +47,7 @@ def seed(db: Session) -> list[str]:
             coach.password_hash = passwords.hash_password(COACH_PASSWORD)
     _user(db, ADMIN[0], ADMIN[1], Role.ADMIN, ADMIN[2], "UTC")
     partners = [_user(db, e, n, Role.CLIENT, p, z) for e, n, z, p in PARTNERS]
-    if db.scalar(select(Partner).where(Partner.user_id == partners[0].id)) is None:
+    if db.scalar(select(Partner.id).where(Partner.user_id == partners[0].id).limit(1)) is None:
         couple = Couple()
         db.add(couple)
         db.flush()
@@ -68,4 +68,7 @@ def seed(db: Session) -> list[str]:
     from coaching.twofactor.demo import seed_second_factors
 
     lines += seed_second_factors(db)  # demo staff enrolled in two-step sign-in, keys printed
+    from coaching.erasure.demo import seed_separated
+
+    lines += seed_separated(db)  # a couple that ended: one of them can start again
     return lines

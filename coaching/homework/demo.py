@@ -19,6 +19,7 @@ from coaching.accounts.models import User
 from coaching.audit.services import record
 from coaching.coaches.models import CoachProfile
 from coaching.homework.models import HomeworkItem, HomeworkTick, Reflection, ReflectionAudience, SharedSummary
+from coaching.intake.seats import home_seat
 from coaching.intake.models import Couple, Partner
 from coaching.matching.models import CoachAssignment
 from coaching.scheduling.models import Booking, BookingStatus, SessionKind, SessionType
@@ -96,7 +97,7 @@ def seed_homework(db: Session, partner_email: str | None = None) -> list[str]:
         partner_email = next((e for e in DEMO_PARTNERS if db.scalar(select(User.id).where(User.email == e))),
                              DEMO_PARTNERS[-1])
     sam_user = db.scalar(select(User).where(User.email == partner_email))
-    sam = db.scalar(select(Partner).where(Partner.user_id == sam_user.id)) if sam_user else None
+    sam = home_seat(db, sam_user.id) if sam_user else None
     if sam is None:
         return []
     couple = sam.couple

@@ -19,6 +19,7 @@ from coaching.accounts import passwords
 from coaching.accounts.models import Role, User
 from coaching.accounts.services import find_user
 from coaching.coaches.models import CoachProfile
+from coaching.intake.seats import home_seat
 from coaching.intake.models import Couple, CoupleStatus, Partner
 from coaching.matching.models import CoachAssignment
 from coaching.notes import content
@@ -98,7 +99,7 @@ def seed_history(db: Session) -> list[str]:
     coach = db.scalar(select(CoachProfile).where(CoachProfile.user_id == coach_user.id)) if coach_user else None
     types = {t.slug: t for t in db.scalars(select(SessionType))}
     lines = [f"  partner {e} / {p}  (a couple with months of history; coach {COACH_EMAIL})" for e, _n, _z, p in PARTNERS]
-    if coach is None or db.scalar(select(Partner).where(Partner.user_id == users[0].id)) is not None:
+    if coach is None or home_seat(db, users[0].id) is not None:
         db.commit()
         return lines
     start = _at(HISTORY[0][0] - 14)

@@ -160,8 +160,9 @@ def test_seed_demo_is_idempotent_and_its_printed_logins_work(app: Any, runner: A
     assert second.exit_code == 0, second.output
     assert {**snapshot(app), "Couple": count(app, Couple), "Partner": count(app, Partner)} == counts
     assert second.stdout == first.stdout
-    # Sam & Alex (new, for the intake walk-through) and Jordan & Casey (months of history with Ana)
-    assert counts["CoachProfile"] == 3 and counts["Couple"] == 2 and counts["Partner"] == 4
+    # Sam & Alex (new, for the intake walk-through), Jordan & Casey (months of history with Ana)
+    # and Robin & Quinn (a couple that ended, for starting again)
+    assert counts["CoachProfile"] == 3 and counts["Couple"] == 3 and counts["Partner"] == 6
     with app.app_context():
         zones = set(db.session.scalars(select(CoachProfile.timezone)))
         roles = set(db.session.scalars(select(User.role)))
