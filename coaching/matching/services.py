@@ -148,10 +148,18 @@ def _open_slots(db: Session, zones: dict[int, str], session_type: SessionType, s
     return out
 
 
+def _require_current(couple: Couple) -> None:
+    """A couple that has ended chooses no coach and asks for no other (nothing more for the
+    former partner to see or agree to)."""
+    if any(p.ended_at is not None for p in couple.partners):
+        raise MatchingError("Your couple has ended. To start again with a new partner, see Your couple.")
+
+
 def require_matching_open(db: Session, couple: Couple) -> None:
-    """Raise unless the couple has no coach and both partners finished the intake."""
+    """Raise unless the couple is current, has no coach and both partners finished the intake."""
     from coaching.intake.services import matching_profile
 
+    _require_current(couple)
     if couple.coach_id is not None:
         raise MatchingError("You already have a coach.")
     if not matching_profile(db, couple).complete:
@@ -217,6 +225,7 @@ def none_fit(db: Session, couple: Couple, user: User, missing: str, proposed: li
 
 def request_rematch(db: Session, couple: Couple, user: User, reason: str) -> RematchRequest:
     """Ask for another coach; the assignment ends only when the other partner agrees."""
+    _require_current(couple)
     if couple.coach_id is None:
         raise MatchingError("You do not have a coach yet.")
     open_request = db.scalar(select(RematchRequest).where(RematchRequest.couple_id == couple.id,

@@ -64,6 +64,11 @@ def choose():
 @role_required(Role.CLIENT)
 def none_fit():
     couple = _my_couple()
+    try:
+        services.require_matching_open(db.session, couple)
+    except services.MatchingError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("public.client_home"))
     form = forms.NoneFitForm()
     if not form.validate_on_submit():
         flash("Please tell us in a few words what was missing.", "error")

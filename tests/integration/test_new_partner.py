@@ -24,6 +24,7 @@ from coaching.exports import collect
 from coaching.homework import services as homework
 from coaching.intake import invites, seats, services as intake
 from coaching.intake.models import Couple, Partner, PrivateAnswer
+from coaching.matching import services as matching
 from coaching.scheduling.models import Booking, BookingStatus
 from coaching.scheduling.services import NotFound, visible_booking
 from coaching.security import can_see_couple
@@ -153,6 +154,14 @@ def test_an_ended_couple_takes_no_more_changes_or_invitations(app, dbs, frozen_c
         homework.add_reflection(dbs, user(world.a), summary.id, text="after the end", audience="shared")
     with pytest.raises(homework.CoupleEnded):
         homework.set_done(dbs, user(world.b), summary.items[0].id, False)
+    # Nor a coach: no rematch request for the former partner to answer, no new choice.
+    couple = dbs.get(Couple, world.couple)
+    with pytest.raises(matching.MatchingError, match="ended"):
+        matching.request_rematch(dbs, couple, user(world.a), "after the end")
+    couple.coach_id = None
+    dbs.commit()
+    with pytest.raises(matching.MatchingError, match="ended"):
+        matching.require_matching_open(dbs, couple)
     assert containing(dbs, "after the end") == []
 
 
