@@ -64,13 +64,19 @@ def live_world(template, where, screen: dict[str, str]) -> dict[str, object]:
         assert joint and all(b.status == BookingStatus.CANCELLED for b in joint)
         assert db.session.scalar(select(User).where(User.email == SAM)) is None
     assert login(world.b, ALEX).status_code == 302
-    crawl(world, "after erasure", LEAVING_PAGES)
+    return record_what_b_sees(world, "after erasure", "partner_left")
+
+
+def record_what_b_sees(world: World, label: str, told: str, starts: tuple[str, ...] = LEAVING_PAGES) -> dict:
+    """B's pages from ``starts``, B's API slot answers and every email B received (one of kind
+    ``told`` among them), recorded in ``world.seen`` and returned."""
+    crawl(world, label, starts)
     for slug in ("couples-session", "individual-session", "welcome"):
         world.seen[f"API slots {slug}"] = snapshot(world.b.get(
             f"/api/v1/coaches/{world.ana}/slots?session_type={slug}&start=2026-11-20&end=2026-11-27&tz=America/New_York"))
     with world.app.app_context():
         mails = sent_emails(to=ALEX)
-        assert any(m.kind == "partner_left" for m in mails)
+        assert any(m.kind == told for m in mails)
         world.seen["emails to B"] = [(m.kind, normalise(m.subject), normalise(m.text_body),
                                       normalise(m.html_body or "")) for m in mails]
     return world.seen

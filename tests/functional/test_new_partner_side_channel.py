@@ -26,11 +26,10 @@ from coaching.intake.models import Partner
 from tests.conftest import csrf_token
 from tests.export_data import export_through_pages
 from tests.functional import intake_steps as steps
-from tests.functional.test_erasure_side_channel import LEAVING_PAGES
+from tests.functional.test_erasure_side_channel import LEAVING_PAGES, record_what_b_sees
 from tests.functional.test_safety_side_channel import (
     ALEX, BLOCKS, SAM, World, _user, build_world, choose_ana, crawl, normalise, snapshot,
 )
-from tests.mail import sent_emails
 
 CARA = "cara@example.com"
 SAM_AGAIN = "PRIVATE-A-NEW-quartz"
@@ -74,10 +73,7 @@ def start_again_with_cara(world: World) -> World:
 
 
 def crawl_alex(world: World) -> dict[str, object]:
-    crawl(world, "after", LEAVING_PAGES + ("/account/data", "/account/calendar", "/checkins"))
-    for slug in ("couples-session", "individual-session", "welcome"):
-        world.seen[f"API slots {slug}"] = snapshot(world.b.get(
-            f"/api/v1/coaches/{world.ana}/slots?session_type={slug}&start=2026-11-20&end=2026-11-27&tz=America/New_York"))
+    record_what_b_sees(world, "after", "couple_ended", LEAVING_PAGES + ("/account/data", "/account/calendar", "/checkins"))
     statuses, files = export_through_pages(world.app, world.b, ALEX)
     assert files, statuses
     world.seen.update({f"export of B: {name}": normalise(body) for name, body in files.items()})
@@ -86,11 +82,6 @@ def crawl_alex(world: World) -> dict[str, object]:
     feed_url = re.search(r'<code id="feed-url">([^<]+)</code>',
                          world.b.get("/account/calendar").get_data(as_text=True)).group(1)
     world.seen["B's calendar feed"] = snapshot(world.app.test_client().get(urlsplit(feed_url).path))
-    with world.app.app_context():
-        mails = sent_emails(to=ALEX)
-        assert any(m.kind == "couple_ended" for m in mails)
-        world.seen["emails to B"] = [(m.kind, normalise(m.subject), normalise(m.text_body),
-                                      normalise(m.html_body or "")) for m in mails]
     return world.seen
 
 
