@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import PHONE, log_in, scroll_width
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
 
@@ -51,7 +51,7 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
     assert page.locator("#feed-url").count() == 0  # shown once: a reload is a plain GET of the page
 
     # On a phone the page (with a freshly shown address) does not scroll sideways.
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Make a new address").click()
     assert page.locator("#feed-url").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert scroll_width(page) <= PHONE["width"]

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
+from tests.e2e.pages import log_in
 from tests.scheduling_data import create_coach, create_couple, create_session_type
-from tests.second_factor import pass_in_page
-
-
-def log_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
 
 
 def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server, new_page, frozen_clock):

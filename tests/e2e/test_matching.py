@@ -17,12 +17,13 @@ from coaching.accounts import passwords
 from coaching.accounts.models import User
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
-from tests.e2e.intake_pages import NEGATIVE, POSITIVE, consent, log_in, private_part, shared_part, where_and_when
+from tests.e2e.intake_pages import (NEGATIVE, POSITIVE, consent, invite_partner, join_by_invitation, private_part,
+                                    shared_part, start_questionnaire, where_and_when)
+from tests.e2e.pages import log_in
 from coaching.scheduling.models import Booking, BookingStatus
 from tests.conftest import PASSWORD
 from tests.matching_data import CATALOG, WEEKDAYS
 from tests.smtp import text_of
-from tests.second_factor import pass_in_page
 
 CRISIS_WORDS = ("Quick exit", "799-7233", "0808 2000 247", "Help is available", "safety", "screen")
 
@@ -37,26 +38,13 @@ def coaches(app):
 def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[str, str]) -> None:
     """Sam (New York, an existing login) and Alex (Los Angeles, joins by the emailed link) finish
     the intake; both are free on weekday afternoons and evenings, in their own zones."""
-    log_in(sam, base, "sam@example.com")
-    sam.get_by_role("button", name="Start the questionnaire").click()
-    consent(sam)
+    start_questionnaire(sam, base, "sam@example.com")
     shared_part(sam)
     blocks = [f"{d}-{b}" for d in WEEKDAYS for b in ("afternoon", "evening")]
     where_and_when(sam, "America/New_York", blocks)
-    sam.get_by_label("Your partner's email").fill("alex@example.com")
-    sam.get_by_role("button", name="Send the invitation").click()
-    expect(sam.get_by_text("We have emailed an invitation")).to_be_visible()
+    invite_partner(sam, "alex@example.com")
 
-    [invite] = smtp_server.inbox.wait_for("alex@example.com")
-    link = re.search(r"(http://127\.0\.0\.1:\d+/intake/join/\S+)", text_of(invite)).group(1)
-    alex.goto(link)
-    alex.get_by_role("button", name="Create my login").click()
-    alex.get_by_label("Your name").fill("Alex Rivera")
-    alex.get_by_label("Password").fill("a long enough password")
-    alex.get_by_label("Your time zone").select_option("America/Los_Angeles")
-    alex.get_by_role("button", name="Create my login and join").click()
-    expect(alex.get_by_text("You have joined your partner")).to_be_visible()
-    alex.get_by_role("button", name="Continue the questionnaire").click()
+    join_by_invitation(alex, smtp_server, "alex@example.com", "Alex Rivera", "America/Los_Angeles")
     consent(alex)
     where_and_when(alex, "America/Los_Angeles", blocks)
     private_part(alex, "ALEX-PRIVATE-words", NEGATIVE)
@@ -201,7 +189,7 @@ def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens
         couple_id = calls[0].couple_id
         db.session.commit()
     coach = new_page(timezone_id="America/New_York")
-    log_in_coach(coach, live_server, "ana@example.com")
+    log_in(coach, live_server, "ana@example.com", lands_on="/coach")
     coach.goto(f"{live_server}/coach/couples/{couple_id}/joint")
     expect(coach.get_by_role("heading", name="Safety flag")).to_be_visible()
     coach.get_by_role("button", name="Open joint sessions").click()
@@ -216,12 +204,3 @@ def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens
     alex.wait_for_url(f"{live_server}/book/{ana}/consultation")
     first_time_for_both(alex)
     expect(alex.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
-
-
-def log_in_coach(page, base: str, email: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
-    page.wait_for_url(re.compile(r".*/coach.*"))

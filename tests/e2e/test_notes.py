@@ -8,7 +8,7 @@ from sqlalchemy import select
 from coaching import db
 from coaching.intake.models import Couple
 from coaching.scheduling.models import BookingStatus, SessionType
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import log_in
 from tests.notes_data import build_world, booking
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from coaching import db
 from coaching.payments.models import Payment
 from coaching.scheduling.models import Booking, BookingStatus
-from tests.conftest import PASSWORD
+from tests.e2e.pages import log_in
 from tests.payment_data import create_world, standin, stripe_config  # noqa: F401
 from tests.smtp import text_of
 
@@ -29,11 +29,7 @@ def test_partner_pays_on_the_checkout_page_and_sees_the_booking_confirmed(app, l
         world = create_world()
         coach_id, slug = world.coach.id, world.session_type.slug
 
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill("ana@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/home$"))
+    log_in(page, live_server, "ana@example.com", lands_on="/home")
 
     page.goto(f"{live_server}/book/{coach_id}/{slug}")
     page.locator("form.slot button").first.click()

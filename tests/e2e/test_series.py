@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from coaching import db
 from coaching.scheduling.services import place_hold
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import log_in
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
 
