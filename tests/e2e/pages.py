@@ -1,5 +1,5 @@
-"""What many browser tests do in the app's pages, written once: sign in, check that a page fits a
-phone, and find the link in an email the app sent."""
+"""What many browser tests do in the app's pages, written once: sign in, open an offer to book,
+check that a page fits a phone, and find the link in an email the app sent."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ def log_in(page: Any, base: str, email: str, *, password: str = PASSWORD, second
         page.wait_for_url(lambda url: LOGIN_PATH not in url)
     if lands_on is not None:
         page.wait_for_url(base + lands_on)
+
+
+def open_offer(page: Any, base: str, offer: str) -> None:
+    """Open one coach's offer from the booking page, by its link (e.g. "Consultation with Ana Ruiz")."""
+    page.goto(base + "/book")
+    page.get_by_role("link", name=offer).click()
 
 
 def scroll_width(page: Any) -> int:

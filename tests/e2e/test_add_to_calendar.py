@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
-from tests.e2e.pages import PHONE, log_in, scroll_width
+from tests.e2e.pages import PHONE, log_in, open_offer, scroll_width
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
 
@@ -16,8 +16,7 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
 
     page = new_page(timezone_id="Europe/London")
     log_in(page, live_server, "robin@example.com")
-    page.goto(live_server + "/book")
-    page.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(page, live_server, "Consultation with Ana Ruiz")
     page.get_by_role("button", name="Wednesday 04 November, 10:00 GMT").click()
     assert page.get_by_role("heading", name="Your appointment is confirmed").is_visible()
     google = page.get_by_role("link", name="Google Calendar").get_attribute("href")

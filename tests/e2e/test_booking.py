@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.pages import log_in
+from tests.e2e.pages import log_in, open_offer
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
 
@@ -17,8 +17,7 @@ def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server
 
     client = new_page(timezone_id="America/Los_Angeles")
     log_in(client, live_server, "robin@example.com")
-    client.goto(live_server + "/book")
-    client.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(client, live_server, "Consultation with Ana Ruiz")
     assert client.get_by_text("America/Los Angeles").first.is_visible()
     # Wed 4 Nov 09:00 in London is 01:00 in Los Angeles
     client.get_by_role("button", name="Wednesday 04 November, 01:00 PST").click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,9 +36,14 @@ def coaches(app):
         return {c.user.name: c.id for c in db.session.scalars(select(CoachProfile))}
 
 
-def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[str, str]) -> None:
+def couple_through_intake(new_page, create_user, base: str, smtp_server,
+                          screen_sam: dict[str, str]) -> tuple[Any, Any]:
     """Sam (New York, an existing login) and Alex (Los Angeles, joins by the emailed link) finish
-    the intake; both are free on weekday afternoons and evenings, in their own zones."""
+    the intake, each in a page of their own (returned: sam, alex); both are free on weekday
+    afternoons and evenings, in their own zones."""
+    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
+    sam = new_page(timezone_id="America/New_York")
+    alex = new_page(timezone_id="America/Los_Angeles")
     start_questionnaire(sam, base, "sam@example.com")
     shared_part(sam)
     blocks = [f"{d}-{b}" for d in WEEKDAYS for b in ("afternoon", "evening")]
@@ -52,6 +58,7 @@ def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[st
     sam.goto(base + "/home")
     sam.get_by_role("button", name="Continue my private part").click()
     private_part(sam, "SAM-PRIVATE-words", screen_sam)
+    return sam, alex
 
 
 def proposal_cards(page) -> dict[str, list[str]]:
@@ -93,10 +100,7 @@ def book_welcome_call(page, base: str, coach_id: int) -> datetime:
 
 def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_in_their_zone(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
-    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
-    sam = new_page(timezone_id="America/New_York")
-    alex = new_page(timezone_id="America/Los_Angeles")
-    couple_through_intake(live_server, smtp_server, sam, alex, NEGATIVE)
+    sam, alex = couple_through_intake(new_page, create_user, live_server, smtp_server, NEGATIVE)
 
     sam.goto(live_server + "/home")
     sam.get_by_role("button", name="See the coaches we suggest").click()
@@ -142,10 +146,7 @@ def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_i
 
 def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens_joint_sessions(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
-    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
-    sam = new_page(timezone_id="America/New_York")
-    alex = new_page(timezone_id="America/Los_Angeles")
-    couple_through_intake(live_server, smtp_server, sam, alex, POSITIVE)
+    sam, alex = couple_through_intake(new_page, create_user, live_server, smtp_server, POSITIVE)
     # Sam lands once on Support (resources and the quick exit); Sam's home shows neither.
     sam.wait_for_url(live_server + "/support")
     expect(sam.get_by_role("link", name="Quick exit")).to_be_visible()

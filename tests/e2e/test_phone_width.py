@@ -10,7 +10,7 @@ from coaching import clock, db
 from coaching.payments.models import Package, Payment, Provider, Refund, RefundStatus
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import SessionType
-from tests.e2e.pages import PHONE, log_in, scroll_width
+from tests.e2e.pages import PHONE, log_in, open_offer, scroll_width
 from tests.notes_data import build_world
 COACH_PAGES = ["/coach", "/coach/calendar", "/coach/hours", "/coach/overrides", "/coach/time-off",
                "/coach/session-types", "/coach/profile", "/coach/notes/search?q=listening"]
@@ -101,8 +101,7 @@ def test_outlined_time_buttons_show_a_solid_focus_ring_to_keyboard_users(app, li
         create_couple("robin@example.com", "sam@example.com")
     client = new_page()
     log_in(client, live_server, "robin@example.com")
-    client.goto(live_server + "/book")
-    client.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(client, live_server, "Consultation with Ana Ruiz")
     button = client.locator("form.slot button.outline").first
     button.focus()
     client.keyboard.press("Shift+Tab")
