@@ -26,8 +26,9 @@ pytestmark = pytest.mark.browser
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         unavailable("Chromium (/usr/bin/chromium)", "TANDEM_REQUIRE_BROWSER")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=10_000)  # as patient as the pages' actions (new_page), on a busy machine
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

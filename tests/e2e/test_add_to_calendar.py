@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from tests.e2e.pages import PHONE, log_in, open_offer, scroll_width
 from tests.scheduling_data import create_coach, create_couple, create_session_type
@@ -18,7 +19,7 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
     log_in(page, live_server, "robin@example.com")
     open_offer(page, live_server, "Consultation with Ana Ruiz")
     page.get_by_role("button", name="Wednesday 04 November, 10:00 GMT").click()
-    assert page.get_by_role("heading", name="Your appointment is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
     google = page.get_by_role("link", name="Google Calendar").get_attribute("href")
     assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert "dates=20261104T100000Z%2F20261104T105000Z" in google
@@ -52,5 +53,5 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
     # On a phone the page (with a freshly shown address) does not scroll sideways.
     page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Make a new address").click()
-    assert page.locator("#feed-url").count() == 1
+    expect(page.locator("#feed-url")).to_have_count(1)
     assert scroll_width(page) <= PHONE["width"]

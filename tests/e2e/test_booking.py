@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.pages import log_in, open_offer
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
@@ -18,18 +20,18 @@ def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server
     client = new_page(timezone_id="America/Los_Angeles")
     log_in(client, live_server, "robin@example.com")
     open_offer(client, live_server, "Consultation with Ana Ruiz")
-    assert client.get_by_text("America/Los Angeles").first.is_visible()
+    expect(client.get_by_text("America/Los Angeles").first).to_be_visible()
     # Wed 4 Nov 09:00 in London is 01:00 in Los Angeles
     client.get_by_role("button", name="Wednesday 04 November, 01:00 PST").click()
-    assert client.get_by_role("heading", name="Your appointment is confirmed").is_visible()
-    assert client.get_by_text("Wed 04 Nov 2026, 01:00 PST").is_visible()
+    expect(client.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
+    expect(client.get_by_text("Wed 04 Nov 2026, 01:00 PST")).to_be_visible()
 
     coach_page = new_page(timezone_id="Europe/London")
     log_in(coach_page, live_server, "ana@example.com")
     coach_page.goto(live_server + "/coach")
     coach_page.get_by_role("link", name="Your week").click()
     day = coach_page.get_by_role("region", name="Wednesday 04 November")
-    assert day.get_by_text("09:00 GMT-09:20 GMT").is_visible()
-    assert day.get_by_role("link", name="Robin & Sam").is_visible()  # to the couple's record
-    assert day.get_by_text("Booked by Robin").is_visible()
+    expect(day.get_by_text("09:00 GMT-09:20 GMT")).to_be_visible()
+    expect(day.get_by_role("link", name="Robin & Sam")).to_be_visible()  # to the couple's record
+    expect(day.get_by_text("Booked by Robin")).to_be_visible()
     assert coach_id

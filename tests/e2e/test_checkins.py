@@ -3,6 +3,8 @@ emailed link, and both see the SVG trend (drawn within the CSP, no horizontal sc
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from coaching import db
 from tests.checkin_data import create_world
 from tests.e2e.pages import PHONE, emailed_link, log_in, scroll_width
@@ -20,7 +22,7 @@ def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the
     log_in(coach, live_server, world.emails["coach"], lands_on="/coach")
     coach.goto(f"{live_server}/coach/couples/{world.couple}/checkins")
     coach.get_by_role("button", name="Send a check-in to both partners").click()
-    assert coach.get_by_text("Check-in sent").is_visible()
+    expect(coach.get_by_text("Check-in sent")).to_be_visible()
 
     [message] = smtp_server.inbox.wait_for(world.emails["a"])
     link = emailed_link(message, "/checkins")
@@ -38,10 +40,11 @@ def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the
                      "isolation-no", "forced_sex-no", "self_harm-no"):
         sam.locator(f"#q-{question}").check()
     sam.get_by_role("button", name="Send my answers").click()
-    assert sam.get_by_role("heading", name="Thank you").is_visible()
+    expect(sam.get_by_role("heading", name="Thank you")).to_be_visible()
     sam.get_by_role("button", name="Back to check-ins").click()
     chart = sam.locator("figure.checkin-chart svg")
-    assert chart.is_visible() and chart.locator("circle").count() == 2  # intake 8, now 15
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(2)  # intake 8, now 15
     assert scroll_width(sam) <= PHONE["width"]
 
     coach.reload()

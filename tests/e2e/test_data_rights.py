@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.e2e.pages import PHONE, emailed_link, log_in, scroll_width
 from tests.export_data import SAM, build_world, markers, unzip
 
@@ -20,12 +22,12 @@ def test_a_partner_downloads_their_data_once_on_a_phone(app, live_server, new_pa
     page.get_by_role("link", name="Your profile: name, time zone, email address").click()
     page.get_by_label("Your time zone").select_option("Europe/Lisbon")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your profile is saved.").is_visible()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
     assert scroll_width(page) <= PHONE["width"]
 
     page.goto(live_server + "/account/data")
     page.get_by_role("button", name="Prepare my data").click()
-    assert page.get_by_text("will email you a download link", exact=False).is_visible()
+    expect(page.get_by_text("will email you a download link", exact=False)).to_be_visible()
     wide = page.evaluate("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 390).map(e => e.tagName + '.' + e.className + ':' + e.textContent.slice(0, 60) + ':' + e.getBoundingClientRect().right).slice(0, 8)")
     assert scroll_width(page) <= PHONE["width"], wide
     [ready] = [m for m in smtp_server.inbox.wait_for(SAM) if "ready to download" in m["Subject"]]
@@ -41,7 +43,7 @@ def test_a_partner_downloads_their_data_once_on_a_phone(app, live_server, new_pa
     assert [m for m in markers("A") if m.lower() not in everything.lower()] == [] and "BMARK" not in everything
     assert page.goto(link).status == 404  # once
     assert page.goto(live_server + "/account/data").status == 200
-    assert page.get_by_text("downloaded", exact=False).first.is_visible()
+    expect(page.get_by_text("downloaded", exact=False).first).to_be_visible()
 
     # The readable page inside the ZIP: legible on a phone, and accessible.
     from axe_playwright_python.sync_playwright import Axe

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from coaching import db
 from coaching.erasure import services
 from tests.conftest import PASSWORD
@@ -25,8 +27,8 @@ def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_wor
     a.get_by_label("Your password").fill(PASSWORD)
     a.get_by_label("I understand that my account and my answers will be erased").check()
     a.get_by_role("button", name="Delete my account").click()
-    assert a.get_by_role("button", name="Keep my account").is_visible()
-    assert a.get_by_text("We will erase your account on").is_visible()
+    expect(a.get_by_role("button", name="Keep my account")).to_be_visible()
+    expect(a.get_by_text("We will erase your account on")).to_be_visible()
     assert scroll_width(a) <= PHONE["width"]  # fits a phone
 
     frozen_clock.advance(days=7, minutes=1)
@@ -36,13 +38,13 @@ def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_wor
     a.goto(live_server + "/home")
     assert "/account/login" in a.url  # the account's sign-ins ended with it
     submit_login(a, A_EMAIL)
-    assert a.get_by_text("That email and password do not match an account.").is_visible()
+    expect(a.get_by_text("That email and password do not match an account.")).to_be_visible()
 
     b = new_page()
     log_in(b, live_server, B_EMAIL)
     b.goto(live_server + "/home")
     assert "qzxa" not in b.content().lower()
     b.goto(live_server + "/account/couple")
-    assert b.get_by_text("Your couple ended on").is_visible()
+    expect(b.get_by_text("Your couple ended on")).to_be_visible()
     b.goto(live_server + "/homework")
     assert "bxqv reflection" in b.content() and "qzxa" not in b.content().lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.intake_pages import (NEGATIVE, consent, invite_partner, join_by_invitation, private_part,
                                     shared_part, start_questionnaire, where_and_when)
 from tests.smtp import text_of
@@ -27,7 +29,7 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
     private_part(alex, "ALEX-PRIVATE-words", {**NEGATIVE, "fear": "often", "threats": "yes"})
 
     alex.wait_for_url(live_server + "/support")
-    assert alex.get_by_role("heading", name="Help is available now").is_visible()
+    expect(alex.get_by_role("heading", name="Help is available now")).to_be_visible()
     assert "1-800-799-7233" in alex.content() and "0808 2000 247" in alex.content()
     exit_link = alex.get_by_role("complementary", name="Quick exit").get_by_role("link", name="Quick exit")
     assert exit_link.get_attribute("href") == "https://www.google.com/"  # inside a landmark (axe "region")
@@ -37,7 +39,7 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
         assert "799-7233" not in alex.content() and alex.get_by_role("link", name="Quick exit").count() == 0, path
         alex.get_by_role("link", name="Support", exact=True).click()
         alex.wait_for_url(live_server + "/support")
-        assert alex.get_by_role("link", name="Quick exit").is_visible(), path
+        expect(alex.get_by_role("link", name="Quick exit"), path).to_be_visible()
 
     # Sam sees Alex's shared edits area, not Alex's words; then finishes and is told neutrally.
     sam.goto(live_server + "/intake")

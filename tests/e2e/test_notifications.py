@@ -3,6 +3,8 @@ checks each page visited, see conftest)."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.pages import PHONE, log_in, scroll_width
 from tests.scheduling_data import create_couple
 
@@ -18,7 +20,7 @@ def test_a_partner_turns_reminders_off_on_a_phone(app, live_server, new_page, fr
     assert reminders.is_checked()
     reminders.uncheck()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your email choices are saved.").is_visible()
+    expect(page.get_by_text("Your email choices are saved.")).to_be_visible()
     assert not page.get_by_label("Email me a reminder before each session").is_checked()
     assert page.get_by_label("Email me when my coach shares a session summary or homework").is_checked()
     assert scroll_width(page) <= PHONE["width"]

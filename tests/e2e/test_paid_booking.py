@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coaching import db
@@ -37,11 +38,11 @@ def test_partner_pays_on_the_checkout_page_and_sees_the_booking_confirmed(app, l
     page.get_by_role("button", name="Pay $120.00").click()
 
     page.wait_for_url(re.compile(re.escape(standin.base) + r"/pay/cs_test_\w+"))
-    assert page.get_by_role("heading", name="Pay 12000 usd").is_visible()
+    expect(page.get_by_role("heading", name="Pay 12000 usd")).to_be_visible()
     page.get_by_role("button", name="Pay").click()
 
     page.wait_for_url(re.compile(r".*/pay/\d+/done\?session_id=cs_test_\w+"))
-    assert page.get_by_role("heading", name="Your session is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Your session is confirmed")).to_be_visible()
 
     with app.app_context():
         booking = db.session.scalar(select(Booking))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.pages import emailed_link, submit_login
 
 
@@ -13,7 +15,7 @@ def test_client_registers_verifies_by_email_and_logs_in(live_server, page, smtp_
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_label("Your time zone").select_option("Europe/London")
     page.get_by_role("button", name="Create my login").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     [message] = smtp_server.inbox.wait_for("robin@example.com")
     link = emailed_link(message, "/account/verify")
@@ -22,4 +24,4 @@ def test_client_registers_verifies_by_email_and_logs_in(live_server, page, smtp_
 
     submit_login(page, "robin@example.com", "a long enough password")  # the form the link led to
     page.wait_for_url(live_server + "/home")
-    assert page.get_by_role("heading", name="Welcome, Robin Park").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Robin Park")).to_be_visible()
