@@ -1,6 +1,6 @@
 """Passing the second factor in tests, the way a person with an authenticator app does.
 
-The login helpers (``tests/conftest.py::login``, the browser tests' ``log_in``) call these after
+The login helpers (``tests/conftest.py::login``, ``tests/e2e/pages.py::log_in``) call these after
 the password step: a coach or admin who has not enrolled yet is enrolled directly in the
 database (as ``flask seed-demo`` does), and the current code is computed with pyotp from the
 stored secret at ``coaching.clock.now()`` (frozen or not) and typed into the code page. Nothing

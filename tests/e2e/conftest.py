@@ -26,8 +26,9 @@ pytestmark = pytest.mark.browser
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         unavailable("Chromium (/usr/bin/chromium)", "TANDEM_REQUIRE_BROWSER")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=10_000)  # as patient as the pages' actions (new_page), on a busy machine
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -145,7 +146,8 @@ def live_server(page_recorder: PageRecorder, server_port: int) -> Iterator[str]:
 
 @pytest.fixture
 def new_page(browser: Any, live_server: str, page_recorder: PageRecorder) -> Iterator[Any]:
-    """Open pages in separate browser contexts (separate cookies), e.g. one per partner.
+    """Open pages in separate browser contexts (separate cookies), e.g. one per partner, optionally
+    with a viewport of their own (``new_page(viewport=PHONE)``).
 
     Every page they load is checked with axe-core once the test is done: any critical or serious
     violation fails the test (see ``PageRecorder``).
@@ -153,8 +155,8 @@ def new_page(browser: Any, live_server: str, page_recorder: PageRecorder) -> Ite
     contexts = []
     pages: list[Any] = []
 
-    def _new_page(timezone_id: str = "America/New_York") -> Any:
-        context = browser.new_context(timezone_id=timezone_id, locale="en-US",
+    def _new_page(timezone_id: str = "America/New_York", viewport: dict[str, int] | None = None) -> Any:
+        context = browser.new_context(timezone_id=timezone_id, locale="en-US", viewport=viewport,
                                       extra_http_headers={PAGE_HEADER: str(len(pages))})
         context.set_default_timeout(10_000)
         contexts.append(context)

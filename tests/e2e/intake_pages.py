@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.second_factor import pass_in_page
+from tests.e2e.pages import emailed_link, log_in
 
 NEGATIVE = {"fear": "never", "physical_harm": "no", "threats": "no", "monitoring": "no", "money": "no",
             "isolation": "no", "forced_sex": "no", "self_harm": "no"}
 POSITIVE = {**NEGATIVE, "fear": "often", "physical_harm": "yes"}
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
-    page.wait_for_url(base + "/home")
+def start_questionnaire(page, base: str, email: str) -> None:
+    """An existing client signs in, starts the questionnaire from home and gives consent."""
+    log_in(page, base, email, lands_on="/home")
+    page.get_by_role("button", name="Start the questionnaire").click()
+    consent(page)
+
+
+def invite_partner(page, email: str) -> None:
+    """The first partner, their own details given: the invitation goes to the other by email."""
+    page.get_by_label("Your partner's email").fill(email)
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_text("We have emailed an invitation")).to_be_visible()
+
+
+def join_by_invitation(page, smtp_server, email: str, name: str, zone: str) -> Any:
+    """The invited partner follows the emailed link, creates a login, joins and continues the
+    questionnaire (consent is next); returns the invitation email."""
+    [invite] = smtp_server.inbox.wait_for(email)
+    page.goto(emailed_link(invite, "/intake/join"))
+    page.get_by_role("button", name="Create my login").click()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_label("Your time zone").select_option(zone)
+    page.get_by_role("button", name="Create my login and join").click()
+    expect(page.locator("main")).to_contain_text("You have joined your partner")
+    page.get_by_role("button", name="Continue the questionnaire").click()
+    return invite
 
 
 def save(page) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from icalendar import Calendar
+from playwright.sync_api import expect
 
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import PHONE, log_in, open_offer, scroll_width
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
 
@@ -16,10 +17,9 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
 
     page = new_page(timezone_id="Europe/London")
     log_in(page, live_server, "robin@example.com")
-    page.goto(live_server + "/book")
-    page.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(page, live_server, "Consultation with Ana Ruiz")
     page.get_by_role("button", name="Wednesday 04 November, 10:00 GMT").click()
-    assert page.get_by_role("heading", name="Your appointment is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
     google = page.get_by_role("link", name="Google Calendar").get_attribute("href")
     assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert "dates=20261104T100000Z%2F20261104T105000Z" in google
@@ -51,7 +51,7 @@ def test_a_client_books_and_downloads_the_session_for_their_calendar(app, live_s
     assert page.locator("#feed-url").count() == 0  # shown once: a reload is a plain GET of the page
 
     # On a phone the page (with a freshly shown address) does not scroll sideways.
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.get_by_role("button", name="Make a new address").click()
-    assert page.locator("#feed-url").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#feed-url")).to_have_count(1)
+    assert scroll_width(page) <= PHONE["width"]

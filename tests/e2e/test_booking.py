@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
+from playwright.sync_api import expect
+
+from tests.e2e.pages import log_in, open_offer
 from tests.scheduling_data import create_coach, create_couple, create_session_type
-from tests.second_factor import pass_in_page
-
-
-def log_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
 
 
 def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server, new_page, frozen_clock):
@@ -26,20 +19,19 @@ def test_client_books_in_their_zone_and_coach_sees_it_in_theirs(app, live_server
 
     client = new_page(timezone_id="America/Los_Angeles")
     log_in(client, live_server, "robin@example.com")
-    client.goto(live_server + "/book")
-    client.get_by_role("link", name="Consultation with Ana Ruiz").click()
-    assert client.get_by_text("America/Los Angeles").first.is_visible()
+    open_offer(client, live_server, "Consultation with Ana Ruiz")
+    expect(client.get_by_text("America/Los Angeles").first).to_be_visible()
     # Wed 4 Nov 09:00 in London is 01:00 in Los Angeles
     client.get_by_role("button", name="Wednesday 04 November, 01:00 PST").click()
-    assert client.get_by_role("heading", name="Your appointment is confirmed").is_visible()
-    assert client.get_by_text("Wed 04 Nov 2026, 01:00 PST").is_visible()
+    expect(client.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
+    expect(client.get_by_text("Wed 04 Nov 2026, 01:00 PST")).to_be_visible()
 
     coach_page = new_page(timezone_id="Europe/London")
     log_in(coach_page, live_server, "ana@example.com")
     coach_page.goto(live_server + "/coach")
     coach_page.get_by_role("link", name="Your week").click()
     day = coach_page.get_by_role("region", name="Wednesday 04 November")
-    assert day.get_by_text("09:00 GMT-09:20 GMT").is_visible()
-    assert day.get_by_role("link", name="Robin & Sam").is_visible()  # to the couple's record
-    assert day.get_by_text("Booked by Robin").is_visible()
+    expect(day.get_by_text("09:00 GMT-09:20 GMT")).to_be_visible()
+    expect(day.get_by_role("link", name="Robin & Sam")).to_be_visible()  # to the couple's record
+    expect(day.get_by_text("Booked by Robin")).to_be_visible()
     assert coach_id

@@ -8,24 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.pages import log_in, open_offer
 from tests.radicale_server import PASSWORD as APP_PASSWORD, USER, radicale  # noqa: F401 - the fixture
 from tests.scheduling_data import create_coach, create_couple, create_session_type
-from tests.second_factor import pass_in_page
 
 
 @pytest.fixture
 def config_overrides(server_port, smtp_server):
     return {"TANDEM_BASE_URL": f"http://127.0.0.1:{server_port}", "SMTP_URL": smtp_server.url,
             "CALENDAR_ALLOW_PRIVATE_ADDRESSES": True}
-
-
-def log_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # the coach: the second factor's code step
 
 
 def test_coach_connects_caldav_and_an_event_there_removes_a_slot(app, live_server, new_page, frozen_clock, radicale):
@@ -50,8 +41,7 @@ def test_coach_connects_caldav_and_an_event_there_removes_a_slot(app, live_serve
 
     client = new_page()
     log_in(client, live_server, "robin@example.com")
-    client.goto(live_server + "/book")
-    client.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(client, live_server, "Consultation with Ana Ruiz")
     expect(client.get_by_role("button", name="Thursday 05 November, 10:00 EST")).to_be_visible()
 
     # Ana's dentist appointment, made in her own calendar app, Thursday 10:15-10:45 New York

@@ -3,22 +3,11 @@ emailed link, and both see the SVG trend (drawn within the CSP, no horizontal sc
 
 from __future__ import annotations
 
-import re
+from playwright.sync_api import expect
 
 from coaching import db
 from tests.checkin_data import create_world
-from tests.conftest import PASSWORD
-from tests.smtp import text_of
-from tests.second_factor import pass_in_page
-
-
-def log_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
-    page.wait_for_url(re.compile(r".*/(home|coach)"))
+from tests.e2e.pages import PHONE, emailed_link, log_in, scroll_width
 
 
 def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the_trend(
@@ -30,18 +19,17 @@ def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the
 
     coach = new_page()
     coach.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    log_in(coach, live_server, world.emails["coach"])
+    log_in(coach, live_server, world.emails["coach"], lands_on="/coach")
     coach.goto(f"{live_server}/coach/couples/{world.couple}/checkins")
     coach.get_by_role("button", name="Send a check-in to both partners").click()
-    assert coach.get_by_text("Check-in sent").is_visible()
+    expect(coach.get_by_text("Check-in sent")).to_be_visible()
 
     [message] = smtp_server.inbox.wait_for(world.emails["a"])
-    link = re.search(r"(http://127\.0\.0\.1:\d+/checkins)\b", text_of(message)).group(1)
+    link = emailed_link(message, "/checkins")
 
-    sam = new_page()
-    sam.set_viewport_size({"width": 390, "height": 844})
+    sam = new_page(viewport=PHONE)
     sam.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    log_in(sam, live_server, world.emails["a"])
+    log_in(sam, live_server, world.emails["a"], lands_on="/home")
     sam.goto(link)
     sam.get_by_role("link", name="answer now").click()
     sam.get_by_label("Yes, I can answer privately").check()
@@ -52,11 +40,12 @@ def test_coach_sends_a_check_in_a_partner_answers_it_on_a_phone_and_both_see_the
                      "isolation-no", "forced_sex-no", "self_harm-no"):
         sam.locator(f"#q-{question}").check()
     sam.get_by_role("button", name="Send my answers").click()
-    assert sam.get_by_role("heading", name="Thank you").is_visible()
+    expect(sam.get_by_role("heading", name="Thank you")).to_be_visible()
     sam.get_by_role("button", name="Back to check-ins").click()
     chart = sam.locator("figure.checkin-chart svg")
-    assert chart.is_visible() and chart.locator("circle").count() == 2  # intake 8, now 15
-    assert sam.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(2)  # intake 8, now 15
+    assert scroll_width(sam) <= PHONE["width"]
 
     coach.reload()
     assert coach.locator("figure.checkin-chart svg polyline").count() == 2

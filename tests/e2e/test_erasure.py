@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from coaching import db
 from coaching.erasure import services
 from tests.conftest import PASSWORD
+from tests.e2e.pages import PHONE, log_in, scroll_width, submit_login
 from tests.erasure_data import A_EMAIL, B_EMAIL, build_world
-
-
-def log_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_works(app, live_server, new_page,
@@ -25,17 +20,16 @@ def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_wor
     with app.app_context():
         build_world(future_from=frozen_clock() + timedelta(days=8))
         db.session.remove()
-    a = new_page()
-    a.set_viewport_size({"width": 390, "height": 844})
+    a = new_page(viewport=PHONE)
     log_in(a, live_server, A_EMAIL)
     a.goto(live_server + "/account/settings")
     a.get_by_role("link", name="delete your account").click()
     a.get_by_label("Your password").fill(PASSWORD)
     a.get_by_label("I understand that my account and my answers will be erased").check()
     a.get_by_role("button", name="Delete my account").click()
-    assert a.get_by_role("button", name="Keep my account").is_visible()
-    assert a.get_by_text("We will erase your account on").is_visible()
-    assert a.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+    expect(a.get_by_role("button", name="Keep my account")).to_be_visible()
+    expect(a.get_by_text("We will erase your account on")).to_be_visible()
+    assert scroll_width(a) <= PHONE["width"]  # fits a phone
 
     frozen_clock.advance(days=7, minutes=1)
     with app.app_context():
@@ -43,16 +37,14 @@ def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_wor
         db.session.remove()
     a.goto(live_server + "/home")
     assert "/account/login" in a.url  # the account's sign-ins ended with it
-    a.get_by_label("Email").fill(A_EMAIL)
-    a.get_by_label("Password").fill(PASSWORD)
-    a.get_by_role("button", name="Log in").click()
-    assert a.get_by_text("That email and password do not match an account.").is_visible()
+    submit_login(a, A_EMAIL)
+    expect(a.get_by_text("That email and password do not match an account.")).to_be_visible()
 
     b = new_page()
     log_in(b, live_server, B_EMAIL)
     b.goto(live_server + "/home")
     assert "qzxa" not in b.content().lower()
     b.goto(live_server + "/account/couple")
-    assert b.get_by_text("Your couple ended on").is_visible()
+    expect(b.get_by_text("Your couple ended on")).to_be_visible()
     b.goto(live_server + "/homework")
     assert "bxqv reflection" in b.content() and "qzxa" not in b.content().lower()

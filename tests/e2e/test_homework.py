@@ -3,18 +3,10 @@ each in their own browser, see what is theirs; Sam's coach-only reflection never
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
+from playwright.sync_api import expect
+
+from tests.e2e.pages import PHONE, log_in, scroll_width
 from tests.homework_data import EMAILS, build_world
-from tests.second_factor import pass_in_page
-
-
-def log_in(page, base, who):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(EMAILS[who])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, EMAILS[who])  # coaches and admins: the code step
-    page.wait_for_url(lambda url: "/account/login" not in url)
 
 
 def share(page, base, booking_id, summary, homework):
@@ -22,7 +14,7 @@ def share(page, base, booking_id, summary, homework):
     page.get_by_label("Summary of the session").fill(summary)
     page.get_by_label("Homework, one item per line").fill(homework)
     page.get_by_role("button", name="Share with the couple").click()
-    assert page.get_by_text("Shared. The partners who may see it").is_visible()
+    expect(page.get_by_text("Shared. The partners who may see it")).to_be_visible()
 
 
 def test_partners_see_what_is_theirs_and_a_coach_only_reflection_stays_with_the_coach(app, live_server, new_page,
@@ -30,35 +22,34 @@ def test_partners_see_what_is_theirs_and_a_coach_only_reflection_stays_with_the_
     with app.app_context():
         world = build_world()
     coach = new_page()
-    log_in(coach, live_server, "coach")
+    log_in(coach, live_server, EMAILS["coach"])
     share(coach, live_server, world.bookings["joint"], "We practised listening.\nWell done.",
           "Ten minutes of listening each evening\nOne kind note a day")
     coach.goto(f"{live_server}/coach/bookings/{world.bookings['solo_sam']}/share")
-    assert coach.get_by_text("only Sam will see it").is_visible()
+    expect(coach.get_by_text("only Sam will see it")).to_be_visible()
     share(coach, live_server, world.bookings["solo_sam"], "Sam's first sentence, said aloud.", "Notice one moment")
 
-    sam = new_page()
-    sam.set_viewport_size({"width": 390, "height": 844})
-    log_in(sam, live_server, "sam")
+    sam = new_page(viewport=PHONE)
+    log_in(sam, live_server, EMAILS["sam"])
     sam.get_by_role("link", name="Summaries and homework from your coach").click()
-    assert sam.get_by_text("Sam's first sentence, said aloud.").is_visible()
-    assert sam.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+    expect(sam.get_by_text("Sam's first sentence, said aloud.")).to_be_visible()
+    assert scroll_width(sam) <= PHONE["width"]  # fits a phone
     joint = sam.locator("article", has_text="We practised listening.")
     joint.locator("li", has_text="One kind note a day").get_by_role("button", name="Mark done").click()
     joint = sam.locator("article", has_text="We practised listening.")
-    assert joint.locator("li", has_text="One kind note a day").get_by_text("You: done").is_visible()
+    expect(joint.locator("li", has_text="One kind note a day").get_by_text("You: done")).to_be_visible()
     joint.get_by_label("Your reflection").fill("Only for Ana: the evenings still feel heavy.")
     joint.get_by_label("For my coach only").check()
     joint.get_by_role("button", name="Save my reflection").click()
-    assert sam.get_by_text("Your reflection is saved.").is_visible()
+    expect(sam.get_by_text("Your reflection is saved.")).to_be_visible()
 
     alex = new_page()
-    log_in(alex, live_server, "alex")
+    log_in(alex, live_server, EMAILS["alex"])
     alex.goto(live_server + "/homework")
     content = alex.content()
     assert "We practised listening." in content and "Sam: done" in content
     assert "first sentence" not in content and "evenings still feel heavy" not in content
 
     coach.goto(f"{live_server}/coach/bookings/{world.bookings['joint']}/share")
-    assert coach.get_by_text("Only for Ana: the evenings still feel heavy.").is_visible()
-    assert coach.get_by_text("for the coach only").is_visible()
+    expect(coach.get_by_text("Only for Ana: the evenings still feel heavy.")).to_be_visible()
+    expect(coach.get_by_text("for the coach only")).to_be_visible()

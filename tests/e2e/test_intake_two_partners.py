@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import expect
 
-from tests.e2e.intake_pages import NEGATIVE, consent, log_in, private_part, shared_part, where_and_when
+from tests.e2e.intake_pages import (NEGATIVE, consent, invite_partner, join_by_invitation, private_part,
+                                    shared_part, start_questionnaire, where_and_when)
 from tests.smtp import text_of
 
 
@@ -17,33 +16,20 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
     alex = new_page(timezone_id="Europe/London")
 
     # Sam: home -> start -> consent -> shared part -> own details -> invite.
-    log_in(sam, live_server, "sam@example.com")
-    sam.get_by_role("button", name="Start the questionnaire").click()
-    consent(sam)
+    start_questionnaire(sam, live_server, "sam@example.com")
     shared_part(sam, goals="Rebuild trust <b>together</b>")
     where_and_when(sam, "America/Chicago", ["mon-evening", "wed-evening"])
-    sam.get_by_label("Your partner's email").fill("alex@example.com")
-    sam.get_by_role("button", name="Send the invitation").click()
-    assert "We have emailed an invitation" in sam.content()
+    invite_partner(sam, "alex@example.com")
 
     # Alex: the emailed link -> create a login -> consent -> own details -> private part, screening positive.
-    [invite] = smtp_server.inbox.wait_for("alex@example.com")
+    invite = join_by_invitation(alex, smtp_server, "alex@example.com", "Alex Rivera", "Europe/London")
     assert invite["Subject"] == "Sam Rivera invited you to Tandem"
-    link = re.search(r"(http://127\.0\.0\.1:\d+/intake/join/\S+)", text_of(invite)).group(1)
-    alex.goto(link)
-    alex.get_by_role("button", name="Create my login").click()
-    alex.get_by_label("Your name").fill("Alex Rivera")
-    alex.get_by_label("Password").fill("a long enough password")
-    alex.get_by_label("Your time zone").select_option("Europe/London")
-    alex.get_by_role("button", name="Create my login and join").click()
-    expect(alex.locator("main")).to_contain_text("You have joined your partner")
-    alex.get_by_role("button", name="Continue the questionnaire").click()
     consent(alex)
     where_and_when(alex, "Europe/London", ["tue-evening"])
     private_part(alex, "ALEX-PRIVATE-words", {**NEGATIVE, "fear": "often", "threats": "yes"})
 
     alex.wait_for_url(live_server + "/support")
-    assert alex.get_by_role("heading", name="Help is available now").is_visible()
+    expect(alex.get_by_role("heading", name="Help is available now")).to_be_visible()
     assert "1-800-799-7233" in alex.content() and "0808 2000 247" in alex.content()
     exit_link = alex.get_by_role("complementary", name="Quick exit").get_by_role("link", name="Quick exit")
     assert exit_link.get_attribute("href") == "https://www.google.com/"  # inside a landmark (axe "region")
@@ -53,7 +39,7 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
         assert "799-7233" not in alex.content() and alex.get_by_role("link", name="Quick exit").count() == 0, path
         alex.get_by_role("link", name="Support", exact=True).click()
         alex.wait_for_url(live_server + "/support")
-        assert alex.get_by_role("link", name="Quick exit").is_visible(), path
+        expect(alex.get_by_role("link", name="Quick exit"), path).to_be_visible()
 
     # Sam sees Alex's shared edits area, not Alex's words; then finishes and is told neutrally.
     sam.goto(live_server + "/intake")
@@ -81,9 +67,7 @@ def test_two_partners_complete_the_intake_and_help_is_one_discreet_click_away_un
 def test_intake_pages_fit_a_phone_screen(live_server, page, create_user):
     create_user("robin@example.com", name="Robin Park")
     page.set_viewport_size({"width": 360, "height": 740})
-    log_in(page, live_server, "robin@example.com")
-    page.get_by_role("button", name="Start the questionnaire").click()
-    consent(page)
+    start_questionnaire(page, live_server, "robin@example.com")
     for path in ("/intake/shared/about", "/intake/shared/concerns", "/intake/you", "/intake/private/satisfaction"):
         page.goto(live_server + path)
         # The questionnaire itself fits; the site's header nav is base.html's business.

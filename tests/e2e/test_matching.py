@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,12 +18,13 @@ from coaching.accounts import passwords
 from coaching.accounts.models import User
 from coaching.coaches.models import CoachProfile
 from coaching.coaches.services import import_catalog, validate_catalog
-from tests.e2e.intake_pages import NEGATIVE, POSITIVE, consent, log_in, private_part, shared_part, where_and_when
+from tests.e2e.intake_pages import (NEGATIVE, POSITIVE, consent, invite_partner, join_by_invitation, private_part,
+                                    shared_part, start_questionnaire, where_and_when)
+from tests.e2e.pages import log_in
 from coaching.scheduling.models import Booking, BookingStatus
 from tests.conftest import PASSWORD
 from tests.matching_data import CATALOG, WEEKDAYS
 from tests.smtp import text_of
-from tests.second_factor import pass_in_page
 
 CRISIS_WORDS = ("Quick exit", "799-7233", "0808 2000 247", "Help is available", "safety", "screen")
 
@@ -34,29 +36,21 @@ def coaches(app):
         return {c.user.name: c.id for c in db.session.scalars(select(CoachProfile))}
 
 
-def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[str, str]) -> None:
+def couple_through_intake(new_page, create_user, base: str, smtp_server,
+                          screen_sam: dict[str, str]) -> tuple[Any, Any]:
     """Sam (New York, an existing login) and Alex (Los Angeles, joins by the emailed link) finish
-    the intake; both are free on weekday afternoons and evenings, in their own zones."""
-    log_in(sam, base, "sam@example.com")
-    sam.get_by_role("button", name="Start the questionnaire").click()
-    consent(sam)
+    the intake, each in a page of their own (returned: sam, alex); both are free on weekday
+    afternoons and evenings, in their own zones."""
+    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
+    sam = new_page(timezone_id="America/New_York")
+    alex = new_page(timezone_id="America/Los_Angeles")
+    start_questionnaire(sam, base, "sam@example.com")
     shared_part(sam)
     blocks = [f"{d}-{b}" for d in WEEKDAYS for b in ("afternoon", "evening")]
     where_and_when(sam, "America/New_York", blocks)
-    sam.get_by_label("Your partner's email").fill("alex@example.com")
-    sam.get_by_role("button", name="Send the invitation").click()
-    expect(sam.get_by_text("We have emailed an invitation")).to_be_visible()
+    invite_partner(sam, "alex@example.com")
 
-    [invite] = smtp_server.inbox.wait_for("alex@example.com")
-    link = re.search(r"(http://127\.0\.0\.1:\d+/intake/join/\S+)", text_of(invite)).group(1)
-    alex.goto(link)
-    alex.get_by_role("button", name="Create my login").click()
-    alex.get_by_label("Your name").fill("Alex Rivera")
-    alex.get_by_label("Password").fill("a long enough password")
-    alex.get_by_label("Your time zone").select_option("America/Los_Angeles")
-    alex.get_by_role("button", name="Create my login and join").click()
-    expect(alex.get_by_text("You have joined your partner")).to_be_visible()
-    alex.get_by_role("button", name="Continue the questionnaire").click()
+    join_by_invitation(alex, smtp_server, "alex@example.com", "Alex Rivera", "America/Los_Angeles")
     consent(alex)
     where_and_when(alex, "America/Los_Angeles", blocks)
     private_part(alex, "ALEX-PRIVATE-words", NEGATIVE)
@@ -64,6 +58,7 @@ def couple_through_intake(base: str, smtp_server, sam, alex, screen_sam: dict[st
     sam.goto(base + "/home")
     sam.get_by_role("button", name="Continue my private part").click()
     private_part(sam, "SAM-PRIVATE-words", screen_sam)
+    return sam, alex
 
 
 def proposal_cards(page) -> dict[str, list[str]]:
@@ -105,10 +100,7 @@ def book_welcome_call(page, base: str, coach_id: int) -> datetime:
 
 def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_in_their_zone(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
-    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
-    sam = new_page(timezone_id="America/New_York")
-    alex = new_page(timezone_id="America/Los_Angeles")
-    couple_through_intake(live_server, smtp_server, sam, alex, NEGATIVE)
+    sam, alex = couple_through_intake(new_page, create_user, live_server, smtp_server, NEGATIVE)
 
     sam.goto(live_server + "/home")
     sam.get_by_role("button", name="See the coaches we suggest").click()
@@ -154,10 +146,7 @@ def test_couple_is_matched_with_readable_reasons_and_each_books_a_welcome_call_i
 
 def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens_joint_sessions(
         app, live_server, new_page, smtp_server, create_user, coaches, frozen_clock):
-    create_user("sam@example.com", name="Sam Rivera", timezone="America/New_York")
-    sam = new_page(timezone_id="America/New_York")
-    alex = new_page(timezone_id="America/Los_Angeles")
-    couple_through_intake(live_server, smtp_server, sam, alex, POSITIVE)
+    sam, alex = couple_through_intake(new_page, create_user, live_server, smtp_server, POSITIVE)
     # Sam lands once on Support (resources and the quick exit); Sam's home shows neither.
     sam.wait_for_url(live_server + "/support")
     expect(sam.get_by_role("link", name="Quick exit")).to_be_visible()
@@ -201,7 +190,7 @@ def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens
         couple_id = calls[0].couple_id
         db.session.commit()
     coach = new_page(timezone_id="America/New_York")
-    log_in_coach(coach, live_server, "ana@example.com")
+    log_in(coach, live_server, "ana@example.com", lands_on="/coach")
     coach.goto(f"{live_server}/coach/couples/{couple_id}/joint")
     expect(coach.get_by_role("heading", name="Safety flag")).to_be_visible()
     coach.get_by_role("button", name="Open joint sessions").click()
@@ -216,12 +205,3 @@ def test_a_flagged_couple_gets_the_same_proposals_and_path_until_the_coach_opens
     alex.wait_for_url(f"{live_server}/book/{ana}/consultation")
     first_time_for_both(alex)
     expect(alex.get_by_role("heading", name="Your appointment is confirmed")).to_be_visible()
-
-
-def log_in_coach(page, base: str, email: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    pass_in_page(page, email)  # coaches and admins: the code step
-    page.wait_for_url(re.compile(r".*/coach.*"))

@@ -3,12 +3,13 @@ adds an addendum; the partners see none of it."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coaching import db
 from coaching.intake.models import Couple
 from coaching.scheduling.models import BookingStatus, SessionType
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import log_in
 from tests.notes_data import build_world, booking
 
 
@@ -24,19 +25,19 @@ def test_coach_completes_a_session_writes_signs_and_amends_its_note(app, live_se
     coach = new_page()
     log_in(coach, live_server, world.cora.email)
     coach.goto(live_server + "/coach")
-    assert coach.get_by_text("2 sessions need a note.").is_visible()
+    expect(coach.get_by_text("2 sessions need a note.")).to_be_visible()
     coach.goto(live_server + "/coach/calendar")
     coach.get_by_role("button", name="Mark completed").click()
-    assert coach.get_by_role("heading", name="Joint session: new note").is_visible()
+    expect(coach.get_by_role("heading", name="Joint session: new note")).to_be_visible()
     coach.get_by_label("Focus of the session").fill("Planning the holidays <b>together</b>\nwith both families")
     coach.get_by_role("button", name="Save draft").click()
-    assert coach.get_by_text("Draft saved.").is_visible()
+    expect(coach.get_by_text("Draft saved.")).to_be_visible()
     coach.get_by_role("button", name="Sign and lock the note").click()
-    assert coach.get_by_text("Signed. The note is now locked").is_visible()
-    assert coach.get_by_text("Planning the holidays <b>together</b>").is_visible()  # shown as text
+    expect(coach.get_by_text("Signed. The note is now locked")).to_be_visible()
+    expect(coach.get_by_text("Planning the holidays <b>together</b>")).to_be_visible()  # shown as text
     coach.get_by_label("Addendum").fill("Correction: only Casey's family.")
     coach.get_by_role("button", name="Sign and add the addendum").click()
-    assert coach.get_by_text("Correction: only Casey's family.").is_visible()
+    expect(coach.get_by_text("Correction: only Casey's family.")).to_be_visible()
     coach.goto(live_server + f"/coach/couples/{world.couple_id}")
     assert coach.get_by_text("(1 addendum)").count() == 2
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coaching import db
 from coaching.payments.models import Payment
 from coaching.scheduling.models import Booking, BookingStatus
-from tests.conftest import PASSWORD
+from tests.e2e.pages import log_in
 from tests.payment_data import create_world, standin, stripe_config  # noqa: F401
 from tests.smtp import text_of
 
@@ -29,11 +30,7 @@ def test_partner_pays_on_the_checkout_page_and_sees_the_booking_confirmed(app, l
         world = create_world()
         coach_id, slug = world.coach.id, world.session_type.slug
 
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill("ana@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/home$"))
+    log_in(page, live_server, "ana@example.com", lands_on="/home")
 
     page.goto(f"{live_server}/book/{coach_id}/{slug}")
     page.locator("form.slot button").first.click()
@@ -41,11 +38,11 @@ def test_partner_pays_on_the_checkout_page_and_sees_the_booking_confirmed(app, l
     page.get_by_role("button", name="Pay $120.00").click()
 
     page.wait_for_url(re.compile(re.escape(standin.base) + r"/pay/cs_test_\w+"))
-    assert page.get_by_role("heading", name="Pay 12000 usd").is_visible()
+    expect(page.get_by_role("heading", name="Pay 12000 usd")).to_be_visible()
     page.get_by_role("button", name="Pay").click()
 
     page.wait_for_url(re.compile(r".*/pay/\d+/done\?session_id=cs_test_\w+"))
-    assert page.get_by_role("heading", name="Your session is confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Your session is confirmed")).to_be_visible()
 
     with app.app_context():
         booking = db.session.scalar(select(Booking))

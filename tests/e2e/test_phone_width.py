@@ -10,15 +10,12 @@ from coaching import clock, db
 from coaching.payments.models import Package, Payment, Provider, Refund, RefundStatus
 from coaching.payments.states import PaymentStatus
 from coaching.scheduling.models import SessionType
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import PHONE, log_in, open_offer, scroll_width
 from tests.notes_data import build_world
-
-PHONE = {"width": 390, "height": 844}
 COACH_PAGES = ["/coach", "/coach/calendar", "/coach/hours", "/coach/overrides", "/coach/time-off",
                "/coach/session-types", "/coach/profile", "/coach/notes/search?q=listening"]
 ADMIN_PAGES = ["/admin/", "/admin/payments", "/admin/coaches", "/admin/packages", "/admin/payments/settings",
                "/admin/matching", "/admin/safety", "/admin/access-log", "/admin/emails/failed"]
-WIDTH = "() => document.documentElement.scrollWidth"
 
 
 def _payments(world) -> int:
@@ -56,7 +53,7 @@ def _visit(page, base: str, paths: list[str]) -> dict[str, int]:
     for path in paths:
         response = page.goto(base + path)
         assert response.status == 200, path
-        widths[path] = page.evaluate(WIDTH)
+        widths[path] = scroll_width(page)
     return widths
 
 
@@ -66,15 +63,13 @@ def test_coach_and_admin_pages_fit_a_390_px_phone_without_sideways_scrolling(app
         world = build_world(frozen_clock)
         payment_id = _payments(world)
 
-    coach = new_page()
-    coach.set_viewport_size(PHONE)
+    coach = new_page(viewport=PHONE)
     log_in(coach, live_server, world.cora.email)
     coach_paths = COACH_PAGES + [f"/coach/couples/{world.couple_id}", f"/coach/couples/{world.couple_id}/checkins",
                                  f"/coach/bookings/{world.bookings['open']}/note"]
     widths = _visit(coach, live_server, coach_paths)
 
-    admin = new_page()
-    admin.set_viewport_size(PHONE)
+    admin = new_page(viewport=PHONE)
     log_in(admin, live_server, world.root.email)
     admin_paths = ADMIN_PAGES + [f"/admin/payments/{payment_id}", f"/admin/payments/couples/{world.couple_id}",
                                  f"/admin/coaches/{world.cora_id}", f"/admin/matching/{world.couple_id}"]
@@ -88,8 +83,7 @@ def test_the_revenue_chart_keeps_readable_labels_on_a_phone(app, live_server, ne
     with app.app_context():
         world = build_world(frozen_clock)
         _payments(world)
-    admin = new_page()
-    admin.set_viewport_size(PHONE)
+    admin = new_page(viewport=PHONE)
     log_in(admin, live_server, world.root.email)
     admin.goto(live_server + "/admin/payments")
     chart = admin.locator("figure svg").first
@@ -107,8 +101,7 @@ def test_outlined_time_buttons_show_a_solid_focus_ring_to_keyboard_users(app, li
         create_couple("robin@example.com", "sam@example.com")
     client = new_page()
     log_in(client, live_server, "robin@example.com")
-    client.goto(live_server + "/book")
-    client.get_by_role("link", name="Consultation with Ana Ruiz").click()
+    open_offer(client, live_server, "Consultation with Ana Ruiz")
     button = client.locator("form.slot button.outline").first
     button.focus()
     client.keyboard.press("Shift+Tab")

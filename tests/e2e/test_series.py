@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from playwright.sync_api import expect
+
 from coaching import db
 from coaching.scheduling.services import place_hold
-from tests.e2e.test_booking import log_in
+from tests.e2e.pages import log_in
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
 
@@ -30,20 +32,20 @@ def test_partner_books_a_weekly_series_resolves_a_clash_and_pays(app, live_serve
     page.get_by_label("Repeat").select_option(label="Every week")
     page.get_by_label("Number of sessions").select_option("3")
     page.get_by_role("button", name="Show times for a series").click()
-    assert page.get_by_role("heading", name="Couples session with Ana Ruiz: 3 sessions, every week").is_visible()
+    expect(page.get_by_role("heading", name="Couples session with Ana Ruiz: 3 sessions, every week")).to_be_visible()
     page.get_by_role("button", name="Tuesday 27 October, 10:00 EDT").click()
 
-    assert page.get_by_role("heading", name="Some dates of your series clash").is_visible()
+    expect(page.get_by_role("heading", name="Some dates of your series clash")).to_be_visible()
     clash = page.get_by_role("group", name="Tue 03 Nov 2026, 10:00 EST: already taken")
     clash.get_by_label("Tue 03 Nov 2026, 11:00 EST").check()
     page.get_by_role("button", name="Hold these times").click()
 
     dates = page.get_by_role("region", name="Sessions of this series")
     for when in ("Tue 27 Oct 2026, 10:00 EDT", "Tue 03 Nov 2026, 11:00 EST", "Tue 10 Nov 2026, 10:00 EST"):
-        assert dates.get_by_text(when).is_visible()
+        expect(dates.get_by_text(when)).to_be_visible()
     page.get_by_role("button", name="Pay and confirm").click()
-    assert page.get_by_text("Your sessions are booked. We have emailed you the invoices.").is_visible()
+    expect(page.get_by_text("Your sessions are booked. We have emailed you the invoices.")).to_be_visible()
     assert dates.get_by_text("confirmed").count() == 3
 
     page.goto(live_server + "/home")
-    assert page.get_by_role("link", name="Series, session 3 of 3").is_visible()
+    expect(page.get_by_role("link", name="Series, session 3 of 3")).to_be_visible()
