@@ -41,7 +41,8 @@ def client_home():
     payments = payments_seen_by(db.session, held, current_user.id) if held else []
     return render_template("public/client_home.html", couple=couple, coach=coach, upcoming=upcoming, past=past,
                            payments=payments, details=_details(upcoming + past),
-                           next_action=_next_action(upcoming + past, now))
+                           # the next step is the current couple's: an earlier couple's welcome call is not this one's
+                           next_action=_next_action([b for b in upcoming + past if b.couple_id == couple.id], now))
 
 
 def _details(bookings: list[Booking]) -> dict[int, dict]:  # type: ignore[type-arg]

@@ -28,7 +28,7 @@ from tests.export_data import export_through_pages
 from tests.functional import intake_steps as steps
 from tests.functional.test_erasure_side_channel import LEAVING_PAGES, record_what_b_sees
 from tests.functional.test_safety_side_channel import (
-    ALEX, BLOCKS, SAM, World, _user, build_world, choose_ana, crawl, normalise, snapshot,
+    ALEX, BLOCKS, SAM, World, _user, build_world, choose_ana, crawl, normalise, snapshot, welcome_calls_done,
 )
 
 CARA = "cara@example.com"
@@ -65,6 +65,7 @@ def start_again_with_cara(world: World) -> World:
     steps.personal(cara, zone="America/New_York", blocks=BLOCKS)
     steps.private(cara, CARA_PRIVATE)
     steps.private(a, SAM_AGAIN)
+    choose_ana(world)  # the new couple chooses Ana too: its welcome calls are still to come
     with world.app.app_context():
         sam = db.session.scalar(select(User.id).where(User.email == SAM))
         held = db.session.scalars(select(Partner).where(Partner.user_id == sam).order_by(Partner.id)).all()
@@ -91,6 +92,7 @@ def worlds(sqlite_template, tmp_path_factory):
     for name in ("alone", "again"):
         world = build_world(sqlite_template, where / name, steps.NEGATIVE)
         choose_ana(world)
+        welcome_calls_done(world)  # the first couple's welcome calls happened
         end_couple(world)
         cara = start_again_with_cara(world) if name == "again" else None
         out[name] = {"alex": crawl_alex(world), "world": world, "cara": cara}
@@ -144,6 +146,11 @@ def test_sam_keeps_the_history_and_has_the_new_couple(worlds):
     assert "End our couple" in couple_page  # the new couple is a couple like any other
     intake = a.get("/intake").get_data(as_text=True)
     assert "Cara Lin" in intake and "Alex" not in intake
+    # Home: the new couple's next step (its own welcome call), whatever happened in the first one;
+    # the first couple's sessions are listed with Sam's history.
+    home = a.get("/home").get_data(as_text=True)
+    assert "Book my welcome call" in home and "You have had your welcome call" not in home
+    assert "Past sessions" in home
     # The ended couple's answers stay readable for Sam, in Sam's export, with the new couple's.
     statuses, files = export_through_pages(world.app, a, SAM)
     data = files["tandem-export/data.json"]
