@@ -345,11 +345,6 @@ class AccountState:
     #: Couples that ended before the current one began (``couple`` is the current or latest).
     earlier: list[tuple[Couple, CoupleSeparation | None]]
 
-    @property
-    def may_start_again(self) -> bool:
-        """Every couple of theirs has ended: they may begin with a new partner."""
-        return self.separation is not None
-
 
 def account_state(db: Session, user: User) -> AccountState:
     held = seats.seats_of(db, user.id)
