@@ -313,9 +313,11 @@ def time_propose(app: Any, couple_id: int) -> tuple[list[float], dict[str, list[
 
     watch = Stopwatch()
     watch.wrap(services, "needs_of", "needs")
+    watch.wrap(services, "open_times", "batch")
     watch.wrap(services, "_open_slots", "batch")
     watch.wrap(slots, "free_slots", "engine")
     watch.wrap(services, "rank", "rank")
+    watch.wrap(services, "rank_open", "rank")
     totals, parts = [], {k: [] for k in ("needs", "batch", "engine", "rank")}
     eligible = matches = 0
     try:
@@ -400,9 +402,9 @@ def main(argv: list[str]) -> None:
         if len(results) > 1:
             lo, hi = min(results), max(results)
             grow = {k: (results[hi][k][0] / results[lo][k][0]) for k in ("page", "propose")}
-            batch = results[hi]["parts"]["batch"] / results[lo]["parts"]["batch"]
+            batch = results[hi]["parts"]["batch"] / max(results[lo]["parts"]["batch"], 1e-3)
             print(f"growth {hi} vs {lo} coaches ({hi / lo:.0f}x): page {grow['page']:.2f}x, propose "
-                  f"{grow['propose']:.2f}x, free_slots_many {batch:.2f}x")
+                  f"{grow['propose']:.2f}x, open slots {batch:.2f}x")
         load_after = os.getloadavg()
         print(f"load average after {load_after[0]:.2f} (other processes share the {os.cpu_count()} cores; "
               f"min/max per row show the noise)")

@@ -14,8 +14,10 @@ from coaching.accounts.models import Role, User
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.intake.models import Couple, CoupleStatus
 from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequest
+from coaching.matching.open_times import open_times
 from coaching.matching.overlap import merge, shared_free
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank
+from coaching.matching.scoring import (CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank,
+                                       rank_open)
 from coaching.notify.outbox import queue_email
 from coaching.scheduling.models import SessionType
 from coaching.scheduling import slots as engine
@@ -118,9 +120,12 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
     weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
     welcome = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
     offers = _offers(db, session_type, _active_couples(db), welcome)
-    eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
-    zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
-    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now) if session_type else {}
+    zones = {o.coach_id: o.timezone for o in offers if exclusion(needs, o, require_open_slots=False) is None}
+    times = open_times(db, zones, session_type, now, WINDOW) if session_type else {}
+    if times is not None:  # from this process's cache, kept exact by the coaches' generations
+        return Proposal(couple, needs, session_type, rank_open(needs, offers, times, weights, now))
+    assert session_type is not None
+    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now)
     offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
 
@@ -129,6 +134,7 @@ def _open_slots(db: Session, zones: dict[int, str], session_type: SessionType, s
                 now: datetime) -> dict[int, list[Interval]]:
     """What ranking needs of each coach's open times in the window: those inside the couple's
     shared free time, or else the first one (an open time at all keeps the coach eligible).
+    Computed from the database each time: when the open-times cache cannot be used.
 
     Ranking reads open times only through ``slots_inside`` and "are there any", so this ranks
     exactly as the full lists would, without stepping through every open time of every coach."""
