@@ -13,10 +13,11 @@ from sqlalchemy import insert
 
 from coaching import config, create_app, db
 from coaching.accounts.services import create_api_token
+from coaching.coaches.models import CoachProfile
 from coaching.matching import services
 from coaching.matching.scoring import CoupleNeeds
 from coaching.scheduling.models import Booking, BookingStatus
-from tests.functional.test_slot_cache_shared import shared_redis_url
+from tests.functional.test_slot_cache_shared import book, own_redis, shared_redis_url  # noqa: F401 - a fixture
 from tests.redis_server import RedisServer
 from tests.scheduling_data import create_coach, create_couple, create_session_type, user_by_email
 
@@ -37,14 +38,20 @@ def couple_needs(monkeypatch: Any) -> None:
     monkeypatch.setattr(services, "needs_of", lambda _db, _couple, _now: NEEDS)
 
 
+def one_coach() -> CoachProfile:
+    """A coach in UTC, 09:00-18:00 every day, offering hour-long consultations and welcome calls."""
+    consultation = create_session_type("consultation", duration_min=60, slot_interval_min=60)
+    welcome = create_session_type("welcome", duration_min=30)
+    coach = create_coach(timezone="UTC", hours={d: [(time(9), time(18))] for d in range(7)},
+                         session_types=[consultation, welcome])
+    coach.languages = ["en"]
+    db.session.commit()
+    return coach
+
+
 def coach_and_token(app: Any) -> tuple[int, str]:
     with app.app_context():
-        consultation = create_session_type("consultation", duration_min=60, slot_interval_min=60)
-        welcome = create_session_type("welcome", duration_min=30)
-        coach = create_coach(timezone="UTC", hours={d: [(time(9), time(18))] for d in range(7)},
-                             session_types=[consultation, welcome])
-        coach.languages = ["en"]
-        db.session.commit()
+        coach = one_coach()
         create_couple("ana@example.com", "ben@example.com")
         return coach.id, create_api_token(db.session, user_by_email("ana@example.com"), "t")
 
@@ -55,12 +62,6 @@ def offered(app: Any) -> list[str]:
         proposal = services.propose(db.session, None, NOW)  # type: ignore[arg-type]
         [match] = proposal.top
         return [start.isoformat() for start, _ in match.shared_slots]
-
-
-def book(app: Any, token: str, coach_id: int, start: str) -> int:
-    return app.test_client().post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
-                                  json={"coach_id": coach_id, "session_type": "consultation", "start": start}
-                                  ).status_code
 
 
 def test_a_booking_through_one_instance_leaves_the_other_instances_proposals_at_once(
@@ -84,13 +85,6 @@ def test_without_redis_the_other_instance_keeps_offering_the_booked_time(databas
     assert book(one, token, coach_id, before[0]) == 201
     assert offered(two) == before
     assert offered(one) == before[1:]
-
-
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Any:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_with_redis_down_proposals_come_from_the_database(database_url: str, frozen_clock: Any,

@@ -22,6 +22,7 @@ from coaching.matching.overlap import merge
 from coaching.matching.scoring import CoachOffer, CoupleNeeds, Ranking, Weights, rank
 from coaching.scheduling.models import AvailabilityRule, Booking, BookingStatus, DateOverride, SessionType, TimeOff
 from coaching.scheduling.services import free_slots_many
+from tests.functional.test_match_cache_shared import one_coach
 from tests.scheduling_data import create_coach, create_couple, create_session_type
 
 ZONES = ["America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "UTC", "America/St_Johns"]
@@ -193,11 +194,7 @@ def test_an_expired_hold_frees_its_time_in_the_cached_answer(app: Any, frozen_cl
     now = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
     frozen_clock.set(now)
     with app.app_context():
-        consultation = create_session_type("consultation", duration_min=60, slot_interval_min=60)
-        welcome = create_session_type("welcome", duration_min=30)
-        coach = create_coach(timezone="UTC", hours={d: [(time(9), time(17))] for d in range(7)},
-                             session_types=[consultation, welcome])
-        coach.languages = ["en"]
+        coach = one_coach()
         start = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
         db.session.add(Booking(coach_id=coach.id, starts_at=start, ends_at=start + timedelta(hours=1),
                                status=BookingStatus.HELD, hold_expires_at=now + timedelta(minutes=10),
