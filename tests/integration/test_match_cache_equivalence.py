@@ -1,7 +1,8 @@
 """The match page's fast path (open times kept per process as masks, profiles read as text) ranks
 exactly as the plain computation: every coach's free slots from the slot engine, then ``rank``.
-Randomized coaches, rules, bookings, holds and couples, on both databases, across a day's
-requests, a hold's expiry, midnight, and changes to bookings and hours between requests."""
+Randomized coaches, rules, bookings, holds, external busy times and couples, on both databases,
+across a day's requests, a hold's expiry, midnight, and changes to bookings and hours between
+requests."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from coaching import db
 from coaching.accounts.models import User
+from coaching.calendars.models import CalendarKind, ExternalBusy, ExternalCalendar
 from coaching.coaches.models import CoachProfile
 from coaching.matching import open_times, services
 from coaching.matching.overlap import merge
@@ -107,6 +109,14 @@ def seed(rng: random.Random, now: datetime) -> tuple[list[int], int]:
                 hold_expires_at=now + timedelta(minutes=rng.randint(-30, 240)) if held else None,
                 ical_uid=uuid.uuid4().hex, ical_sequence=0, version=1, created_at=now))
             at += length
+        if rng.random() < 0.3:  # busy times from the coach's calendar elsewhere, some near the margins
+            calendar = ExternalCalendar(coach_id=coach.id, kind=CalendarKind.ICS, url="https://example.com/c.ics")
+            db.session.add(calendar)
+            db.session.flush()
+            for _ in range(rng.randint(1, 6)):
+                start = now + timedelta(days=rng.choice([-2, -1, 0, 3, 20, 21, 22]), minutes=rng.randint(-600, 600))
+                db.session.add(ExternalBusy(calendar_id=calendar.id, coach_id=coach.id, starts_at=start,
+                                            ends_at=start + timedelta(minutes=rng.choice([30, 90, 600])), synced_at=now))
         coach_ids.append(coach.id)
     db.session.commit()
     return coach_ids, couple.id
@@ -183,6 +193,8 @@ def test_the_cached_ranking_equals_the_plain_one_over_a_day_of_changes(app: Any,
                                                                    Booking.status == BookingStatus.CONFIRMED))
                 if booking is not None:
                     booking.status = BookingStatus.CANCELLED
+            elif change < 0.8:  # a sync replaces the coach's external busy times in bulk
+                db.session.execute(delete(ExternalBusy).where(ExternalBusy.coach_id == coach_id))
             db.session.commit()
             assert_fast_equals_plain(app, random_needs(rng, now), now, monkeypatch)
         now = datetime.combine(now.date() + timedelta(days=1), time(0, 0, 1), tzinfo=UTC)  # past midnight
