@@ -9,16 +9,22 @@ some time off and date overrides, the session types they offer (consultation,
 couples-session, individual-session), and about 0.3 confirmed bookings per coach in the next
 three weeks (a few hundred at 2,000 coaches).
 
-For each N it measures, after WARMUPS unmeasured runs:
+For each N it measures, after WARMUPS unmeasured runs (which fill each coach's cached open times,
+``coaching/matching/open_times.py``, as the requests of a day do):
 - GET /match for a logged-in partner through the Flask test client (RUNS runs: median, p90);
+- the same page cold (COLD_RUNS runs, the open-times cache emptied before each: the first request
+  of a UTC day in a process, or the first after any calendar changed): every coach computed;
 - ``services.propose()`` alone (RUNS runs), split into its parts: the couple's needs
-  (``needs_of``), the open slots (``_open_slots``: its SQL and row handling, and the pure slot engine
-  ``free_slots`` inside it), the pure scorer ``rank``, and the rest (loading every coach
-  profile with its session types, the hard-filter pass, building the offers).
+  (``needs_of``), the open slots (``open_times``, or ``_open_slots`` on the plain path: SQL and
+  row handling, and the pure slot engine ``free_slots`` inside it, both zero on a cache hit),
+  the scorer (``rank_open``, or ``rank``), and the rest (loading every coach profile with its
+  session types, the hard-filter pass, building the offers).
 
 Run: ``.venv/bin/python bench/bench_matching_page.py [--profile]`` or ``python -m bench``.
 ``--profile`` (or BENCH_PROFILE=1) adds a cProfile of one GET /match at the largest N (top 15
-by cumulative time). BENCH_RUNS, BENCH_SIZES ("250,500") and TANDEM_TEST_PG override defaults.
+by cumulative time). BENCH_RUNS, BENCH_SIZES ("250,500") and TANDEM_TEST_PG override defaults;
+BENCH_REDIS_URL gives the app a Redis (the generations are then read with one MGET per page, as
+in production; use a database of your own: coach generations are INCRed there).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from bench.throwaway_db import create_database, drop_database  # noqa: E402
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "250,500,1000,2000").split(","))
 RUNS = int(os.environ.get("BENCH_RUNS", 15))
+COLD_RUNS = 3
 WARMUPS = 2
 
 ZONES = (("America/New_York", 30), ("America/Chicago", 15), ("America/Denver", 5), ("America/Los_Angeles", 20),
@@ -99,7 +106,7 @@ def make_app(url: str) -> Any:
     app = create_app(Config({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TANDEM_ENV": "development",
                              "TANDEM_DATA_KEYS": Fernet.generate_key().decode(), "TANDEM_TASKS": "inline",
                              "RATELIMIT_ENABLED": "0", "SLOTS_CACHE_SECONDS": "0", "SMTP_URL": "memory://",
-                             "MAIL_DIR": ""}))
+                             "MAIL_DIR": "", "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "")}))
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("tandem.mail").setLevel(logging.ERROR)  # the intake's emails, printed in development
     return app
@@ -278,6 +285,19 @@ def time_page(client: Any) -> list[float]:
     return times
 
 
+def time_cold_page(app: Any, client: Any) -> list[float]:
+    """GET /match with the open-times cache emptied first: every coach's open times computed."""
+    from coaching.matching import open_times
+
+    times = []
+    for _ in range(COLD_RUNS):
+        app.extensions.pop(open_times.EXTENSION, None)
+        started = time.perf_counter()
+        client.get("/match")
+        times.append(time.perf_counter() - started)
+    return times
+
+
 class Stopwatch:
     """Wraps module functions so each call's time adds up under a label (about 1 us a call)."""
 
@@ -313,9 +333,11 @@ def time_propose(app: Any, couple_id: int) -> tuple[list[float], dict[str, list[
 
     watch = Stopwatch()
     watch.wrap(services, "needs_of", "needs")
+    watch.wrap(services, "open_times", "batch")
     watch.wrap(services, "_open_slots", "batch")
     watch.wrap(slots, "free_slots", "engine")
     watch.wrap(services, "rank", "rank")
+    watch.wrap(services, "rank_open", "rank")
     totals, parts = [], {k: [] for k in ("needs", "batch", "engine", "rank")}
     eligible = matches = 0
     try:
@@ -378,31 +400,36 @@ def main(argv: list[str]) -> None:
             seeded = n
             seed_s = time.perf_counter() - started
             page = time_page(client)
+            cold = time_cold_page(app, client)
             totals, parts, eligible, matches = time_propose(app, couple_id)
             results[n] = {"page": summary(page), "propose": summary(totals), "spread": (min(page), max(page)),
+                          "cold": statistics.median(cold) * 1000,
                           "parts": {k: statistics.median(v) * 1000 for k, v in parts.items()}}
             p = results[n]["parts"]
             print(f"  N={n:>5}: seeded in {seed_s:4.1f} s ({bookings} upcoming bookings); {eligible} pass the "
                   f"filters before slots, {matches} ranked; page median {results[n]['page'][0]:.0f} ms "
-                  f"(min {min(page) * 1000:.0f}, max {max(page) * 1000:.0f}); propose median "
+                  f"(min {min(page) * 1000:.0f}, max {max(page) * 1000:.0f}), cold {results[n]['cold']:.0f} ms; "
+                  f"propose median "
                   f"{results[n]['propose'][0]:.0f} ms = needs {p['needs']:.0f} + open slots {p['batch']:.0f} "
                   f"(slot engine {p['engine']:.0f}, SQL and rows {p['batch'] - p['engine']:.0f}) + rank "
                   f"{p['rank']:.0f} + rest {results[n]['propose'][0] - p['needs'] - p['batch'] - p['rank']:.0f}",
                   flush=True)
         print()
-        print(f"{'coaches':>8} | {'page median':>11} | {'page p90':>8} | {'ms/coach':>8} | {'propose':>7} | "
+        print(f"{'coaches':>8} | {'page median':>11} | {'page p90':>8} | {'cold page':>9} | {'ms/coach':>8} | "
+              f"{'propose':>7} | "
               f"{'slots batch':>11} | {'slot engine':>11} | {'rank':>6} | {'page-propose':>12}")
         for n, r in results.items():
             page_med, page_p90 = r["page"]
-            print(f"{n:>8} | {page_med:8.0f} ms | {page_p90:5.0f} ms | {page_med / n:8.3f} | {r['propose'][0]:4.0f} ms | "
+            print(f"{n:>8} | {page_med:8.0f} ms | {page_p90:5.0f} ms | {r['cold']:6.0f} ms | {page_med / n:8.3f} | "
+                  f"{r['propose'][0]:4.0f} ms | "
                   f"{r['parts']['batch']:8.0f} ms | {r['parts']['engine']:8.0f} ms | {r['parts']['rank']:3.0f} ms | "
                   f"{page_med - r['propose'][0]:9.0f} ms")
         if len(results) > 1:
             lo, hi = min(results), max(results)
             grow = {k: (results[hi][k][0] / results[lo][k][0]) for k in ("page", "propose")}
-            batch = results[hi]["parts"]["batch"] / results[lo]["parts"]["batch"]
+            batch = results[hi]["parts"]["batch"] / max(results[lo]["parts"]["batch"], 1e-3)
             print(f"growth {hi} vs {lo} coaches ({hi / lo:.0f}x): page {grow['page']:.2f}x, propose "
-                  f"{grow['propose']:.2f}x, free_slots_many {batch:.2f}x")
+                  f"{grow['propose']:.2f}x, open slots {batch:.2f}x")
         load_after = os.getloadavg()
         print(f"load average after {load_after[0]:.2f} (other processes share the {os.cpu_count()} cores; "
               f"min/max per row show the noise)")

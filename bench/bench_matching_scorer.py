@@ -1,4 +1,6 @@
-"""Ranking N coaches against one couple in the pure scorer (median of repeated runs).
+"""Ranking N coaches against one couple in the pure scorer (median of repeated runs): ``rank``
+over offers carrying their open slots, and ``rank_open`` over open times kept as masks (what
+the match page does, its masks made once as the page's per-process cache keeps them).
 
 Run: .venv/bin/python bench/bench_matching_scorer.py
 """
@@ -7,10 +9,15 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Weights, rank
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's coaching package
+
+from coaching.matching.scoring import CoachOffer, CoupleNeeds, OpenTimes, Weights, rank, rank_open  # noqa: E402
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 ZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London", "Australia/Sydney"]
@@ -52,8 +59,18 @@ def main() -> None:
             ranking = rank(needs, coaches, Weights(), AT)
             runs.append(time.perf_counter() - t0)
         median = statistics.median(runs)
-        print(f"  {n:>6} coaches: median {median * 1000:8.1f} ms  ({median / n * 1e6:.1f} us/coach, "
-              f"{len(ranking.matches)} eligible)")
+        times = {c.coach_id: OpenTimes.of(c.open_slots) for c in coaches}
+        bare = [replace(c, open_slots=()) for c in coaches]
+        open_runs = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            from_masks = rank_open(needs, bare, times, Weights(), AT)
+            open_runs.append(time.perf_counter() - t0)
+        assert list(from_masks.matches[:3]) == list(ranking.matches[:3])
+        open_median = statistics.median(open_runs)
+        print(f"  {n:>6} coaches: rank median {median * 1000:8.1f} ms  ({median / n * 1e6:.1f} us/coach, "
+              f"{len(ranking.matches)} eligible); rank_open median {open_median * 1000:6.1f} ms "
+              f"({open_median / n * 1e6:.1f} us/coach)")
 
 
 if __name__ == "__main__":

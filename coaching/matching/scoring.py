@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -132,6 +132,8 @@ class Ranking:
 
 # --- hard filters ------------------------------------------------------------------------
 
+NO_OPEN_TIMES = "no open times in the next three weeks"
+
 
 def shared_language(needs: CoupleNeeds, coach: CoachOffer) -> frozenset[str]:
     """Languages the coach can hold the session in with both partners."""
@@ -161,7 +163,7 @@ def exclusion(needs: CoupleNeeds, coach: CoachOffer, *, require_open_slots: bool
     if needs.budget_cents is not None and coach.price_cents > needs.budget_cents:
         return "above your budget"
     if require_open_slots and not coach.open_slots:
-        return "no open times in the next three weeks"
+        return NO_OPEN_TIMES
     return None
 
 
@@ -287,6 +289,13 @@ def score(needs: CoupleNeeds, coach: CoachOffer, weights: Weights, at: datetime,
 # popcount. Only the matches someone reads are built in full (``score``: reasons, shared slots).
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE_US = 60_000_000
+_ONE_US = timedelta(microseconds=1)
+
+
+def _microseconds(value: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float rounding at the edges of free time)."""
+    return (value - _EPOCH) // _ONE_US
 
 
 @dataclass(frozen=True)
@@ -307,12 +316,12 @@ def _minute(value: datetime) -> int | None:
     return int(seconds // 60) if seconds % 60 == 0 else None
 
 
-def _slot_mask(coach: CoachOffer) -> tuple[int | None, int, int, int]:
-    """(mask, base, unit, duration) of the coach's open slots, or (None, ...) when they are not
-    all of one length in whole minutes, distinct and on whole minutes."""
-    if not coach.open_slots:
+def slot_mask(slots: Sequence[Interval]) -> tuple[int | None, int, int, int]:
+    """(mask, base, unit, duration) of ``slots``, or (None, ...) when they are not all of one
+    length in whole minutes, distinct and on whole minutes."""
+    if not slots:
         return 0, 0, 1, 1
-    stamps = [(s.timestamp(), e.timestamp()) for s, e in coach.open_slots]
+    stamps = [(s.timestamp(), e.timestamp()) for s, e in slots]
     lengths = {e - s for s, e in stamps}
     if len(lengths) != 1 or any(s % 60 for s, _ in stamps):
         return None, 0, 1, 1
@@ -336,7 +345,7 @@ def _prepare(coach: CoachOffer) -> _Prepared:
     found = coach.__dict__.get("_prepared")
     if found is not None:
         return found
-    mask, base, unit, duration = _slot_mask(coach)
+    mask, base, unit, duration = slot_mask(coach.open_slots)
     prepared = _Prepared(frozenset(normalise(x) for x in coach.specialties),
                          frozenset(normalise(a) for a in coach.approaches), mask, base, unit, duration)
     object.__setattr__(coach, "_prepared", prepared)  # a cache, not a field: equality and repr unchanged
@@ -354,7 +363,7 @@ class _CoupleFit:
         for _, weight in self.concerns:
             self.total_weight += weight
         self.approach = normalise(needs.approach) if needs.approach else None
-        self.free_minutes = [((a - _EPOCH).total_seconds() / 60, (b - _EPOCH).total_seconds() / 60) for a, b in free]
+        self.free_us = [(_microseconds(a), _microseconds(b)) for a, b in free]
         self._fits: dict[tuple[int, int], tuple[int, int]] = {}
         self._zones: dict[str, float] = {}
 
@@ -363,7 +372,8 @@ class _CoupleFit:
         lies inside the free time (it starts at or after a free range's start, ends by its end)."""
         found = self._fits.get((unit, duration))
         if found is None:
-            cells = [(math.ceil(lo / unit), math.floor(hi / unit)) for lo, hi in self.free_minutes]
+            cell = unit * _MINUTE_US
+            cells = [(-(-lo // cell), hi // cell) for lo, hi in self.free_us]
             base = cells[0][0] if cells else 0
             mask = 0
             for lo, hi in cells:
@@ -377,13 +387,15 @@ class _CoupleFit:
         """How many of the coach's open slots lie inside the shared free time (``slots_inside``)."""
         if prepared.mask is None:
             return len(slots_inside(coach.open_slots, self.free))
-        if not prepared.mask or not self.free:
+        return self.inside_bits(prepared.mask, prepared.base, prepared.unit, prepared.duration).bit_count()
+
+    def inside_bits(self, mask: int, base: int, unit: int, duration: int) -> int:
+        """The bits of ``mask`` (as ``slot_mask`` lays them out) whose slots lie inside the free time."""
+        if not mask or not self.free:
             return 0
-        fits, base = self.fits(prepared.unit, prepared.duration)
-        shift = prepared.base - base
-        if shift >= 0:
-            return (prepared.mask & (fits >> shift)).bit_count()
-        return ((prepared.mask >> -shift) & fits).bit_count()
+        fits, fits_base = self.fits(unit, duration)
+        shift = base - fits_base
+        return mask & (fits >> shift if shift >= 0 else fits << -shift)
 
     def zone_part(self, coach: CoachOffer) -> float:
         part = self._zones.get(coach.timezone)
@@ -391,8 +403,9 @@ class _CoupleFit:
             part = self._zones[coach.timezone] = timezone_part(self.needs, coach, self.at)
         return part
 
-    def total(self, coach: CoachOffer, weights: Weights) -> tuple[float, float]:
-        """(the score ``score`` gives, its load part), without reasons or shared slots."""
+    def total(self, coach: CoachOffer, weights: Weights, inside: int | None = None) -> tuple[float, float]:
+        """(the score ``score`` gives, its load part), without reasons or shared slots; ``inside``:
+        how many open slots lie inside the free time, when the caller counted them already."""
         prepared = _prepare(coach)
         needs = self.needs
         if self.concerns:
@@ -420,7 +433,9 @@ class _CoupleFit:
             wanted += 1
             met += needs.language in coach.languages
         pref = met / wanted if wanted else 1.0
-        avail = min(self.inside(coach, prepared), AVAILABILITY_SATURATION) / AVAILABILITY_SATURATION
+        if inside is None:
+            inside = self.inside(coach, prepared)
+        avail = min(inside, AVAILABILITY_SATURATION) / AVAILABILITY_SATURATION
         load = load_part(coach)
         parts = (weights.specialties * spec, weights.preferences * pref, weights.availability * avail,
                  weights.timezone * self.zone_part(coach), weights.load * load)
@@ -473,4 +488,94 @@ def rank(needs: CoupleNeeds, coaches: Iterable[CoachOffer], weights: Weights, at
     keyed.sort(key=lambda k: k[:3])
     ranking.matches = _Matches([k[3] for k in keyed],  # type: ignore[assignment]
                                lambda coach: score(needs, coach, weights, at, free))
+    return ranking
+
+
+# --- ranking from open times kept as masks ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenTimes:
+    """A coach's open slots as ``slot_mask`` lays them out (bit i: a slot of ``duration`` units
+    starting ``(base + i) * unit`` minutes after the epoch), or as the list itself (``mask``
+    None) when they do not fit a mask. Kept between requests, so that a couple's ranking needs
+    neither the slot engine nor a datetime per slot (``rank_open``)."""
+
+    mask: int | None
+    base: int = 0
+    unit: int = 1
+    duration: int = 1
+    slots: tuple[Interval, ...] = ()
+
+    @classmethod
+    def of(cls, slots: Sequence[Interval]) -> "OpenTimes":
+        mask, base, unit, duration = slot_mask(slots)
+        return cls(mask, base, unit, duration, () if mask is not None else tuple(slots))
+
+    def between(self, earliest: datetime, latest: datetime) -> "OpenTimes":
+        """Only the slots starting in ``[earliest, latest)``."""
+        if self.mask is None:
+            return replace(self, slots=tuple(s for s in self.slots if earliest <= s[0] < latest))
+        cell = self.unit * _MINUTE_US
+        low = -(-_microseconds(earliest) // cell) - self.base
+        high = -(-_microseconds(latest) // cell) - self.base
+        if high <= 0 or not self.mask:
+            return replace(self, mask=0)
+        mask = self.mask & ((1 << high) - 1)
+        return replace(self, mask=mask >> low << low if low > 0 else mask)
+
+    def intervals(self, mask: int | None = None) -> list[Interval]:
+        """The slots (of ``mask``, a subset of this one's bits, when given) as UTC intervals."""
+        if self.mask is None:
+            return list(self.slots)
+        bits = self.mask if mask is None else mask
+        out = []
+        length = timedelta(minutes=self.duration * self.unit)
+        while bits:
+            low = bits & -bits
+            start = _EPOCH + timedelta(minutes=(self.base + low.bit_length() - 1) * self.unit)
+            out.append((start, start + length))
+            bits ^= low
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.mask) if self.mask is not None else bool(self.slots)
+
+
+def rank_open(needs: CoupleNeeds, coaches: Iterable[CoachOffer], open_times: Mapping[int, OpenTimes],
+              weights: Weights, at: datetime) -> Ranking:
+    """``rank`` of ``coaches`` as if each coach's ``open_slots`` were its ``open_times`` (absent:
+    none): the same order, matches and exclusions. The open times inside the couple's shared
+    free time are counted on the masks; only the matches read get their slots as datetimes."""
+    free = merge(needs.shared_free)
+    fit = _CoupleFit(needs, free, at)
+    ranking = Ranking()
+    keyed: list[tuple[float, float, int, CoachOffer]] = []
+    shared: dict[int, tuple[OpenTimes, int | None]] = {}
+    for coach in coaches:
+        why_not = exclusion(needs, coach, require_open_slots=False)
+        times = open_times.get(coach.coach_id)
+        if why_not is None and not times:
+            why_not = NO_OPEN_TIMES
+        if why_not is not None:
+            ranking.excluded.append(Excluded(coach.coach_id, coach.name, why_not))
+            continue
+        assert times is not None
+        if times.mask is None:
+            inside_bits = None
+            count = len(slots_inside(times.slots, free))
+        else:
+            inside_bits = fit.inside_bits(times.mask, times.base, times.unit, times.duration)
+            count = inside_bits.bit_count()
+        total, load = fit.total(coach, weights, count)
+        keyed.append((-total, -load, coach.coach_id, coach))
+        shared[coach.coach_id] = (times, inside_bits)
+
+    def build(coach: CoachOffer) -> Match:
+        times, inside_bits = shared[coach.coach_id]
+        slots = times.intervals(inside_bits) if inside_bits is not None else list(times.slots)
+        return score(needs, replace(coach, open_slots=tuple(slots)), weights, at, free)
+
+    keyed.sort(key=lambda k: k[:3])
+    ranking.matches = _Matches([k[3] for k in keyed], build)  # type: ignore[assignment]
     return ranking

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from coaching import clock
@@ -14,8 +15,10 @@ from coaching.accounts.models import Role, User
 from coaching.coaches.models import CoachProfile, coach_session_types
 from coaching.intake.models import Couple, CoupleStatus
 from coaching.matching.models import CoachAssignment, MatchFeedback, RematchRequest
+from coaching.matching.open_times import open_times
 from coaching.matching.overlap import merge, shared_free
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank
+from coaching.matching.scoring import (CoachOffer, CoupleNeeds, Interval, Match, Ranking, Weights, exclusion, rank,
+                                       rank_open)
 from coaching.notify.outbox import queue_email
 from coaching.scheduling.models import SessionType
 from coaching.scheduling import slots as engine
@@ -79,31 +82,41 @@ def _active_couples(db: Session) -> dict[int, int]:
 
 def _offers(db: Session, session_type: SessionType | None, active: dict[int, int], welcome_slug: str
             ) -> list[CoachOffer]:
-    """Every active coach as matching sees them (no open times yet): two column-only queries."""
-    offered: dict[int, list[tuple[int, str, bool]]] = {}
-    for coach_id, type_id, slug, type_active in db.execute(
-            select(coach_session_types.c.coach_id, SessionType.id, SessionType.slug, SessionType.active)
-            .join(SessionType, SessionType.id == coach_session_types.c.session_type_id)):
-        offered.setdefault(coach_id, []).append((type_id, slug, type_active))
-    p = CoachProfile
-    rows = db.execute(select(p.id, User.name, p.timezone, p.languages, p.specialties, p.approaches, p.formats,
-                             p.gender, p.lgbtq_affirming, p.faith_based, p.safety_trained, p.accepting_new,
-                             p.max_active_couples).join(User, User.id == p.user_id)
+    """Every active coach as matching sees them (no open times yet): one column-only query, the
+    session types they offer asked as two EXISTS, the JSON lists read as text (``_terms``)."""
+    p, offered = CoachProfile, coach_session_types.c
+    offers_type = (exists().where(offered.coach_id == p.id, offered.session_type_id == session_type.id)
+                   if session_type is not None else literal(False))
+    offers_welcome = exists().where(offered.coach_id == p.id, offered.session_type_id == SessionType.id,
+                                    SessionType.slug == welcome_slug, SessionType.active.is_(True))
+    rows = db.execute(select(p.id, User.name, p.timezone, cast(p.languages, Text), cast(p.specialties, Text),
+                             cast(p.approaches, Text), cast(p.formats, Text), p.gender, p.lgbtq_affirming,
+                             p.faith_based, p.safety_trained, p.accepting_new, p.max_active_couples,
+                             offers_type, offers_welcome).join(User, User.id == p.user_id)
                       .where(User.is_active.is_(True)).order_by(p.id))
-    offers = []
-    for (coach_id, name, timezone, languages, specialties, approaches, formats, gender, lgbtq, faith, safety,
-         accepting, capacity) in rows:
-        types = offered.get(coach_id, [])
-        offers.append(CoachOffer(
-            coach_id=coach_id, name=name, timezone=timezone, languages=frozenset(languages or ()),
-            specialties=frozenset(specialties or ()), approaches=frozenset(approaches or ()),
-            formats=frozenset(formats or ()), gender=gender, lgbtq_affirming=lgbtq, faith_based=faith,
-            safety_trained=safety, accepting_new=accepting, active_couples=active.get(coach_id, 0),
-            max_active_couples=capacity,
-            price_cents=session_type.price_cents if session_type and any(t[0] == session_type.id for t in types)
-            else None,
-            offers_welcome=any(slug == welcome_slug and type_active for _, slug, type_active in types)))
-    return offers
+    price = session_type.price_cents if session_type is not None else None
+    return [CoachOffer(
+        coach_id=coach_id, name=name, timezone=timezone, languages=_terms(languages),
+        specialties=_terms(specialties), approaches=_terms(approaches), formats=_terms(formats), gender=gender,
+        lgbtq_affirming=lgbtq, faith_based=faith, safety_trained=safety, accepting_new=accepting,
+        active_couples=active.get(coach_id, 0), max_active_couples=capacity,
+        price_cents=price if has_type else None, offers_welcome=bool(welcome))
+        for (coach_id, name, timezone, languages, specialties, approaches, formats, gender, lgbtq, faith, safety,
+             accepting, capacity, has_type, welcome) in rows]
+
+
+_TERMS: dict[str, frozenset[str]] = {}  # a profile's JSON list as text -> its terms; coaches share most lists
+
+
+def _terms(text: str | None) -> frozenset[str]:
+    if text is None:
+        return frozenset()
+    found = _TERMS.get(text)
+    if found is None:
+        found = frozenset(json.loads(text) or ())
+        if len(_TERMS) < 10_000:
+            _TERMS[text] = found
+    return found
 
 
 # --- use cases -------------------------------------------------------------------------------
@@ -118,9 +131,12 @@ def propose(db: Session, couple: Couple, now: datetime) -> Proposal:
     weights = Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS"))
     welcome = current_app.config.get("WELCOME_SESSION_TYPE", "welcome")
     offers = _offers(db, session_type, _active_couples(db), welcome)
-    eligible = {o.coach_id for o in offers if exclusion(needs, o, require_open_slots=False) is None}
-    zones = {o.coach_id: o.timezone for o in offers if o.coach_id in eligible}
-    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now) if session_type else {}
+    zones = {o.coach_id: o.timezone for o in offers if exclusion(needs, o, require_open_slots=False) is None}
+    times = open_times(db, zones, session_type, now, WINDOW) if session_type else {}
+    if times is not None:  # from this process's cache, kept exact by the coaches' generations
+        return Proposal(couple, needs, session_type, rank_open(needs, offers, times, weights, now))
+    assert session_type is not None
+    slots = _open_slots(db, zones, session_type, merge(needs.shared_free), now)
     offers = [replace(o, open_slots=tuple(slots.get(o.coach_id, ()))) for o in offers]
     return Proposal(couple, needs, session_type, rank(needs, offers, weights, now))
 
@@ -129,6 +145,7 @@ def _open_slots(db: Session, zones: dict[int, str], session_type: SessionType, s
                 now: datetime) -> dict[int, list[Interval]]:
     """What ranking needs of each coach's open times in the window: those inside the couple's
     shared free time, or else the first one (an open time at all keeps the coach eligible).
+    Computed from the database each time: when the open-times cache cannot be used.
 
     Ranking reads open times only through ``slots_inside`` and "are there any", so this ranks
     exactly as the full lists would, without stepping through every open time of every coach."""

@@ -29,7 +29,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -84,6 +84,24 @@ class SlotCache:
             self._redis_failed("read", exc)
             return None
         return (local[0], shared[0]), (local[1], shared[1])
+
+    def generations_many(self, coach_ids: Sequence[int]) -> dict[int, Generations] | None:
+        """``generations`` of many coaches read together (one ``MGET``), or None while Redis does
+        not answer: the match page keys thousands of per-coach entries by them."""
+        with self._lock:
+            config = self._config_gen
+            local = [self._coach_gen.get(cid, 0) for cid in coach_ids]
+        if self._redis is None:
+            return {cid: (config, gen) for cid, gen in zip(coach_ids, local)}
+        if time.monotonic() < self._redis_down_until:
+            return None
+        try:
+            shared = self._redis.mget(CONFIG_KEY, *(COACH_KEY.format(cid) for cid in coach_ids))
+        except Exception as exc:  # noqa: BLE001 - any Redis failure means: bypass the caches
+            self._redis_failed("read", exc)
+            return None
+        shared_config = (config, shared[0])
+        return {cid: (shared_config, (gen, value)) for cid, gen, value in zip(coach_ids, local, shared[1:])}
 
     def bump(self, coach_ids: set[int], all_coaches: bool, config: bool) -> None:
         """Invalidate after a commit: here at once, and in every process through Redis."""
@@ -161,6 +179,10 @@ def _current_or_none() -> SlotCache | None:
 
 def generations(coach_id: int) -> Generations | None:
     return current().generations(coach_id)
+
+
+def generations_many(coach_ids: Sequence[int]) -> dict[int, Generations] | None:
+    return current().generations_many(coach_ids)
 
 
 def get(key: Hashable, ttl_seconds: float) -> bytes | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -113,6 +114,19 @@ def working_ranges(availability: Availability, day: date) -> list[tuple[time, ti
     return sorted((w.start, w.end) for w in availability.weekly if w.weekday == day.weekday())
 
 
+def _working_ranges_by_day(availability: Availability) -> Callable[[date], list[tuple[time, time]]]:
+    """``working_ranges`` of one availability for many days: weekly hours sorted per weekday once,
+    overrides looked up by date."""
+    if not availability.overrides and not availability.days_off:
+        weekly: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+        for w in availability.weekly:
+            if 0 <= w.weekday < 7:
+                weekly[w.weekday].append((w.start, w.end))
+        by_weekday = [sorted(ranges) for ranges in weekly]
+        return lambda day: by_weekday[day.weekday()]
+    return functools.partial(working_ranges, availability)
+
+
 def _merge(busy: list[Busy], before: timedelta, after: timedelta) -> tuple[list[datetime], list[datetime]]:
     """Busy intervals widened by the buffers, merged into disjoint sorted (starts, ends)."""
     starts: list[datetime] = []
@@ -161,9 +175,10 @@ def free_slots(
     day = earliest.astimezone(zone).date() - timedelta(days=1)
     last_day = latest.astimezone(zone).date() + timedelta(days=1)
     windows = None if within is None else sorted(within)
+    ranges_of = _working_ranges_by_day(availability)
     while day <= last_day:
         if rules.daily_max is None or per_day[day] < rules.daily_max:
-            for start_wall, end_wall in working_ranges(availability, day):
+            for start_wall, end_wall in ranges_of(day):
                 found = _range_slots(day, start_wall, end_wall, zone, duration, step, earliest, latest,
                                      busy_starts, busy_ends, windows)
                 if windows is not None:
@@ -262,11 +277,16 @@ def _steady_range_slots(first: datetime, range_end: datetime, duration: timedelt
     start = first
     if earliest > first:  # jump to the first step on or after `earliest`
         start = first + step * -((first - earliest) // step)
+    # `_overlaps_busy` inlined: starts only grow, so the first busy interval ending after the
+    # start only moves forward (the same index its bisect finds).
+    i, count = bisect.bisect_right(busy_ends, start), len(busy_ends)
     while start < latest:
         end = start + duration
         if end > range_end:
             break
-        if not _overlaps_busy(start, end, busy_starts, busy_ends):
+        while i < count and busy_ends[i] <= start:
+            i += 1
+        if i == count or busy_starts[i] >= end:
             out.append((start, end))
         start += step
     return out

@@ -1,16 +1,18 @@
 """The fast paths answer exactly as the plain ones: the slot engine restricted to windows, and
-the matching ranking (prepared coaches, bit masks, matches built when read)."""
+the matching ranking (prepared coaches, bit masks, matches built when read; open times kept as
+masks, ``rank_open``)."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coaching.matching.overlap import merge
-from coaching.matching.scoring import CoachOffer, CoupleNeeds, Weights, exclusion, rank, score
+from coaching.matching.scoring import CoachOffer, CoupleNeeds, OpenTimes, Weights, exclusion, rank, rank_open, score
 from coaching.scheduling.slots import Availability, Busy, SessionRules, WeeklyHours, free_slots
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "America/St_Johns"]
@@ -83,13 +85,10 @@ def reference(needs, coaches, weights, at):
     return sorted(matches, key=lambda m: (-m.score, -m.parts["load"], m.coach_id))
 
 
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 100_000))
-def test_the_fast_ranking_equals_scoring_every_coach(seed):
-    rng = random.Random(seed)
+def random_needs(rng: random.Random) -> CoupleNeeds:
     free = [(AT + timedelta(minutes=rng.randint(0, 30_000)), None) for _ in range(rng.randint(0, 30))]
     free = [(lo, lo + timedelta(minutes=rng.randint(5, 400), seconds=rng.choice([0, 0, 30]))) for lo, _ in free]
-    needs = CoupleNeeds(
+    return CoupleNeeds(
         concerns=tuple(rng.sample(["infidelity", "trust", "communication", "conflict"], rng.randint(0, 4))),
         languages_a=frozenset(rng.sample(["en", "es", "fr"], rng.randint(1, 2))),
         languages_b=frozenset(rng.sample(["en", "es"], rng.randint(1, 2))), shared_free=tuple(free),
@@ -98,6 +97,13 @@ def test_the_fast_ranking_equals_scoring_every_coach(seed):
         gender=rng.choice([None, "woman"]), faith_based=rng.choice([None, True, False]),
         lgbtq_affirming=rng.random() < 0.3, approach=rng.choice([None, "EFT", "gottman"]),
         language=rng.choice([None, "es"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_the_fast_ranking_equals_scoring_every_coach(seed):
+    rng = random.Random(seed)
+    needs = random_needs(rng)
     coaches = offers(rng, 60)
     weights = Weights(specialties=rng.choice([4.0, 1.5]), availability=rng.choice([3.0, 0.7]))
     ranking = rank(needs, coaches, weights, AT)
@@ -107,3 +113,8 @@ def test_the_fast_ranking_equals_scoring_every_coach(seed):
     assert ranking.top(3) == expected[:3]
     assert ranking.matches[:10] == expected[:10]
     assert [e.coach_id for e in ranking.excluded] == [c.coach_id for c in coaches if exclusion(needs, c)]
+    # The match page's path: open times kept as masks (a coach without any is absent), slots built when read.
+    times = {c.coach_id: OpenTimes.of(c.open_slots) for c in coaches if c.open_slots}
+    from_masks = rank_open(needs, [replace(c, open_slots=()) for c in coaches], times, weights, AT)
+    assert list(from_masks.matches) == expected
+    assert from_masks.excluded == ranking.excluded
