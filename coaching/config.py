@@ -215,6 +215,9 @@ class Config:
         # Each coach's zone, offered session types and hours, kept per process between changes
         # (invalidated on commit, across processes through Redis); this bounds it without Redis.
         self.SLOTS_CALENDAR_CACHE_SECONDS = float(env.get("SLOTS_CALENDAR_CACHE_SECONDS", 60))
+        # The match page's per-process open times of each coach per day (coaching/matching/open_times.py),
+        # dropped with the same generations; this bounds an entry's life (0: no cache).
+        self.MATCH_OPEN_TIMES_CACHE_SECONDS = float(env.get("MATCH_OPEN_TIMES_CACHE_SECONDS", 600))
         self.CANCEL_MIN_HOURS = float(env.get("CANCEL_MIN_HOURS", 24))
         # Notes: how long an admin's break-glass lets them read a couple's notes, and how many
         # of a coach's most recent notes one search decrypts and scans at most.

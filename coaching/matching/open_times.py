@@ -94,7 +94,7 @@ def open_times(db: Session, zones: Mapping[int, str], session_type: SessionType,
     """Each coach's (``zones``: coach id -> IANA zone) open times for ``session_type`` starting in
     ``[now, now + window)``, as ``slots.free_slots`` gives them; None when they cannot come from
     the cache (turned off, Redis not answering, rules it does not cover): compute them plainly."""
-    ttl = float(current_app.config.get("MATCH_OPEN_TIMES_CACHE_SECONDS", 600))
+    ttl = float(current_app.config["MATCH_OPEN_TIMES_CACHE_SECONDS"])
     rules = rules_of(session_type)
     if ttl <= 0 or not _cacheable(rules) or window > timedelta(days=366):
         return None
