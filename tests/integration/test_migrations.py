@@ -177,3 +177,44 @@ def test_the_database_itself_refuses_overlapping_live_bookings(empty_database_ur
                 db.commit()  # the update path is guarded too
     finally:
         engine.dispose()
+
+
+SEPARATED = [
+    "INSERT INTO users (id, email, name, role, timezone, password_hash, session_token, is_active, created_at) "
+    "VALUES (1, 'a@example.com', 'A', 'client', 'UTC', 'x', 't1', true, '2026-01-01'), "
+    "(2, 'b@example.com', 'B', 'client', 'UTC', 'x', 't2', true, '2026-01-01')",
+    "INSERT INTO couples (id, status, created_at) VALUES (1, 'active', '2026-01-01'), (2, 'active', '2026-01-01')",
+    "INSERT INTO partners (id, couple_id, slot, user_id, free_times) VALUES (1, 1, 'a', 1, '{}'), (2, 1, 'b', 2, '{}')",
+    "INSERT INTO intake_consents (partner_id, version, terms, sharing, sensitive_data, given_at) "
+    "VALUES (1, 'v', true, true, true, '2026-01-01')",
+    "INSERT INTO couple_separations (couple_id, separated_at, reason) VALUES (1, '2026-02-01 00:00:00', 'separation')",
+]
+
+
+def test_0025_ends_the_seats_of_couples_that_ended_and_allows_one_current_seat_per_person(
+        empty_database_url: str) -> None:
+    """Migration 0025 on data: seats of a separated couple get the separation's time, a second
+    current seat is refused, and going back keeps every row (and the answers pointing at them)."""
+    cfg = config_for(empty_database_url)
+    command.upgrade(cfg, "0024_merge_calendars_and_rights")
+    engine = make_engine(empty_database_url)
+    with engine.begin() as conn:
+        for statement in SEPARATED:
+            conn.execute(text(statement))
+    command.upgrade(cfg, "heads")
+    with engine.begin() as conn:
+        ended = conn.execute(text("SELECT id, ended_at FROM partners ORDER BY id")).all()
+        assert [row.id for row in ended] == [1, 2] and all(row.ended_at is not None for row in ended)
+        assert str(ended[0].ended_at).startswith("2026-02-01")
+        conn.execute(text("INSERT INTO partners (id, couple_id, slot, user_id, free_times) VALUES (3, 2, 'a', 1, '{}')"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # a second current seat for A
+        conn.execute(text("INSERT INTO partners (id, couple_id, slot, user_id, free_times) "
+                          "VALUES (4, 2, 'b', 1, '{}')"))
+    command.downgrade(cfg, "0024_merge_calendars_and_rights")
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, user_id FROM partners ORDER BY id")).all()
+        # A keeps the latest seat; the ended one stays (with its consent) but no longer names A.
+        assert [(r.id, r.user_id) for r in rows] == [(1, None), (2, 2), (3, 1)]
+        assert conn.execute(text("SELECT count(*) FROM intake_consents")).scalar() == 1
+    command.upgrade(cfg, "heads")
+    engine.dispose()
