@@ -176,3 +176,18 @@ def new_page(browser: Any, live_server: str, page_recorder: PageRecorder) -> Ite
 @pytest.fixture
 def page(new_page: Any) -> Any:
     return new_page()
+
+
+@pytest.fixture
+def couple_with_history(app: Any, frozen_clock: Any) -> Any:
+    """The erasure tests' couple (``tests.erasure_data``: A and B, months of history with Ana,
+    bookings from eight days ahead), made in the app's database; returns its ``World``."""
+    from datetime import timedelta
+
+    from coaching import db
+    from tests.erasure_data import build_world
+
+    with app.app_context():
+        world = build_world(future_from=frozen_clock() + timedelta(days=8))
+        db.session.remove()
+    return world

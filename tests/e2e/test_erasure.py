@@ -4,22 +4,17 @@ still works and says only that their partner left."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.sync_api import expect
 
 from coaching import db
 from coaching.erasure import services
 from tests.conftest import PASSWORD
 from tests.e2e.pages import PHONE, log_in, scroll_width, submit_login
-from tests.erasure_data import A_EMAIL, B_EMAIL, build_world
+from tests.erasure_data import A_EMAIL, B_EMAIL
 
 
 def test_a_partner_deletes_their_account_and_the_other_partners_portal_still_works(app, live_server, new_page,
-                                                                                    frozen_clock):
-    with app.app_context():
-        build_world(future_from=frozen_clock() + timedelta(days=8))
-        db.session.remove()
+                                                                                    frozen_clock, couple_with_history):
     a = new_page(viewport=PHONE)
     log_in(a, live_server, A_EMAIL)
     a.goto(live_server + "/account/settings")

@@ -5,23 +5,17 @@ pages say only that the couple ended."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.sync_api import expect
 
-from coaching import db
 from tests.e2e.intake_pages import consent, invite_partner, join_by_invitation
 from tests.e2e.pages import PHONE, log_in, scroll_width
-from tests.erasure_data import A_EMAIL, B_EMAIL, build_world
+from tests.erasure_data import A_EMAIL, B_EMAIL
 
 C_EMAIL = "cleo.new@example.com"
 
 
-def test_after_ending_the_couple_a_partner_starts_again_with_a_new_partner(app, live_server, new_page,
-                                                                           smtp_server, frozen_clock):
-    with app.app_context():
-        build_world(future_from=frozen_clock() + timedelta(days=8))
-        db.session.remove()
+def test_after_ending_the_couple_a_partner_starts_again_with_a_new_partner(live_server, new_page, smtp_server,
+                                                                           couple_with_history):
     a = new_page(viewport=PHONE)
     log_in(a, live_server, A_EMAIL)
     a.goto(live_server + "/account/couple")
