@@ -14,7 +14,7 @@ from coaching.payments.services import payments_seen_by
 from coaching.public import portal
 from coaching.scheduling import links
 from coaching.scheduling.models import Booking, BookingStatus, SessionType
-from coaching.scheduling.services import past_for_partner, upcoming_for_partner
+from coaching.scheduling.services import offered_types, past_for_partner, upcoming_for_partner
 from coaching.security import couple_of, role_required
 
 bp = Blueprint("public", __name__)
@@ -39,7 +39,9 @@ def client_home():
     upcoming = upcoming_for_partner(db.session, held, current_user.id, now) if held else []
     past = past_for_partner(db.session, held, current_user.id, now) if held else []
     payments = payments_seen_by(db.session, held, current_user.id) if held else []
-    return render_template("public/client_home.html", couple=couple, coach=coach, upcoming=upcoming, past=past,
+    offered = offered_types(coach, couple) if coach is not None else []
+    return render_template("public/client_home.html", couple=couple, coach=coach, offered=offered,
+                           upcoming=upcoming, past=past,
                            payments=payments, details=_details(upcoming + past),
                            # the next step is the current couple's: an earlier couple's welcome call is not this one's
                            next_action=_next_action([b for b in upcoming + past if b.couple_id == couple.id], now))

@@ -274,6 +274,13 @@ def couple_of_user(db: Session, user_id: int) -> Couple | None:
                      .limit(1).options(joinedload(Couple.joint_opening)))  # the joint gate asks next
 
 
+def offered_types(coach: CoachProfile, couple: Couple) -> list[SessionType]:
+    """The active session types ``coach`` offers that ``couple`` may still book: once the
+    couple has ended (its seats' ``ended_at``), individual sessions only."""
+    ended = any(p.ended_at is not None for p in couple.partners)
+    return [t for t in coach.session_types if t.active and (not ended or t.kind == SessionKind.INDIVIDUAL)]
+
+
 def coach_of_user(db: Session, user_id: int) -> CoachProfile | None:
     return db.scalar(select(CoachProfile).where(CoachProfile.user_id == user_id))
 
